@@ -1,0 +1,453 @@
+/*
+ * config.c - load the configuration file with libconfig.
+ *
+ * libconfig was chosen because it is a small, long-maintained C library in
+ * Debian (libconfig-dev) with a readable nested syntax, comments, lists and
+ * exact file:line positions for both syntax errors and every setting,
+ * which lets --check-config point at the offending line.
+ */
+#include "core/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+struct loader {
+	const char *path;
+	char *err;
+	size_t errlen;
+	bool failed;
+};
+
+__attribute__((format(printf, 3, 4))) static void
+error_at(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	const char *file = s ? config_setting_source_file(s) : NULL;
+	int line = s ? (int)config_setting_source_line(s) : 0;
+
+	if (ld->failed)
+		return;
+	ld->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(ld->err, ld->errlen, "%s:%d: %s", file ? file : ld->path,
+		 line, msg);
+}
+
+void vs_config_defaults(struct vs_config *cfg)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->user, sizeof(cfg->user), "voipshield");
+	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "/var/lib/voipshield");
+	cfg->workers = cores > 0 ? (unsigned)cores : 1;
+	snprintf(cfg->agent, sizeof(cfg->agent), "VoIPShield");
+	cfg->log.level = VS_LOG_INFO;
+	cfg->log.syslog = false;
+	cfg->log.facility = 3 << 3; /* LOG_DAEMON */
+	cfg->log.rate = 10;
+	sip_limits_default(&cfg->sip);
+	cfg->tcp_idle_timeout = 180;
+	cfg->tcp_message_timeout = 10;
+	cfg->tcp_max_connections = 4096;
+	cfg->tcp_max_connections_per_source = 64;
+	cfg->tcp_max_buffer = 131072;
+}
+
+/* Refuse keys we do not know: a typo must not silently become a default. */
+static void check_keys(struct loader *ld, const config_setting_t *group,
+		       const char *const *known)
+{
+	int n = config_setting_length(group);
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(s);
+		bool ok = false;
+
+		for (const char *const *k = known; *k; k++) {
+			if (name && strcmp(name, *k) == 0)
+				ok = true;
+		}
+		if (!ok) {
+			const char *gname = config_setting_name(group);
+			error_at(ld, s, "unknown key '%s'%s%s", name ? name : "?",
+				 gname ? " in section " : "", gname ? gname : "");
+			return;
+		}
+	}
+}
+
+static const config_setting_t *group(struct loader *ld, const config_t *c,
+				     const char *name,
+				     const char *const *known)
+{
+	const config_setting_t *g = config_lookup(c, name);
+
+	if (!g)
+		return NULL;
+	if (!config_setting_is_group(g)) {
+		error_at(ld, g, "'%s' must be a group: %s = { ... };", name,
+			 name);
+		return NULL;
+	}
+	check_keys(ld, g, known);
+	return g;
+}
+
+static void get_string(struct loader *ld, const config_setting_t *g,
+		       const char *key, char *dst, size_t size)
+{
+	const config_setting_t *s = g ? config_setting_get_member(g, key) : NULL;
+	const char *v;
+
+	if (!s)
+		return;
+	v = config_setting_get_string(s);
+	if (!v) {
+		error_at(ld, s, "'%s' must be a string in double quotes", key);
+		return;
+	}
+	if (strlen(v) >= size) {
+		error_at(ld, s, "'%s' is too long (at most %zu characters)", key,
+			 size - 1);
+		return;
+	}
+	snprintf(dst, size, "%s", v);
+}
+
+static void get_bool(struct loader *ld, const config_setting_t *g,
+		     const char *key, bool *dst)
+{
+	const config_setting_t *s = g ? config_setting_get_member(g, key) : NULL;
+
+	if (!s)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		error_at(ld, s, "'%s' must be true or false", key);
+		return;
+	}
+	*dst = config_setting_get_bool(s) != 0;
+}
+
+static void get_uint(struct loader *ld, const config_setting_t *g,
+		    const char *key, uint32_t min, uint32_t max, uint32_t *dst)
+{
+	const config_setting_t *s = g ? config_setting_get_member(g, key) : NULL;
+	long long v;
+
+	if (!s)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64) {
+		error_at(ld, s, "'%s' must be a whole number", key);
+		return;
+	}
+	v = config_setting_get_int64(s);
+	if (v < (long long)min || v > (long long)max) {
+		error_at(ld, s, "'%s' must be between %u and %u (got %lld)", key,
+			 min, max, v);
+		return;
+	}
+	*dst = (uint32_t)v;
+}
+
+static void load_server(struct loader *ld, const config_t *c,
+			struct vs_config *cfg)
+{
+	static const char *const keys[] = {"user", "allow_root", "state_dir",
+					   "workers", "domains", "agent", NULL};
+	const config_setting_t *g = group(ld, c, "server", keys);
+	const config_setting_t *d;
+	uint32_t workers = 0;
+
+	if (!g)
+		return;
+	get_string(ld, g, "user", cfg->user, sizeof(cfg->user));
+	get_bool(ld, g, "allow_root", &cfg->allow_root);
+	get_string(ld, g, "state_dir", cfg->state_dir, sizeof(cfg->state_dir));
+	get_uint(ld, g, "workers", 0, 256, &workers);
+	if (workers)
+		cfg->workers = workers;
+	get_string(ld, g, "agent", cfg->agent, sizeof(cfg->agent));
+	for (const char *a = cfg->agent; *a; a++) {
+		if ((unsigned char)*a < 0x20 || *a == 0x7f) {
+			error_at(ld, config_setting_get_member(g, "agent"),
+				 "'agent' may not contain control characters");
+			break;
+		}
+	}
+	d = config_setting_get_member(g, "domains");
+	if (d) {
+		int n = config_setting_length(d);
+		if (!config_setting_is_array(d) && !config_setting_is_list(d)) {
+			error_at(ld, d, "'domains' must be a list: [ \"example.com\" ]");
+			return;
+		}
+		if (n > VS_CONFIG_MAX_DOMAINS) {
+			error_at(ld, d, "at most %d domains", VS_CONFIG_MAX_DOMAINS);
+			return;
+		}
+		for (int i = 0; i < n; i++) {
+			const char *v = config_setting_get_string_elem(d, i);
+			if (!v || !*v || strlen(v) >= sizeof(cfg->domains[0])) {
+				error_at(ld, d, "domain %d must be a non-empty string", i + 1);
+				return;
+			}
+			snprintf(cfg->domains[cfg->ndomains++],
+				 sizeof(cfg->domains[0]), "%s", v);
+		}
+	}
+}
+
+static void load_log(struct loader *ld, const config_t *c,
+		     struct vs_config *cfg)
+{
+	static const char *const keys[] = {"level", "target", "facility", "rate",
+					   NULL};
+	const config_setting_t *g = group(ld, c, "log", keys);
+	char buf[32];
+
+	if (!g)
+		return;
+	buf[0] = 0;
+	get_string(ld, g, "level", buf, sizeof(buf));
+	if (buf[0] && vs_log_level_parse(buf, &cfg->log.level))
+		error_at(ld, config_setting_get_member(g, "level"),
+			 "log level '%s' is not one of error, warning, notice, info, debug",
+			 buf);
+	buf[0] = 0;
+	get_string(ld, g, "target", buf, sizeof(buf));
+	if (buf[0]) {
+		if (strcmp(buf, "stderr") == 0)
+			cfg->log.syslog = false;
+		else if (strcmp(buf, "syslog") == 0)
+			cfg->log.syslog = true;
+		else
+			error_at(ld, config_setting_get_member(g, "target"),
+				 "log target '%s' is not stderr or syslog", buf);
+	}
+	buf[0] = 0;
+	get_string(ld, g, "facility", buf, sizeof(buf));
+	if (buf[0] && vs_log_facility_parse(buf, &cfg->log.facility))
+		error_at(ld, config_setting_get_member(g, "facility"),
+			 "syslog facility '%s' is not daemon, user or local0..local7",
+			 buf);
+	get_uint(ld, g, "rate", 1, 100000, &cfg->log.rate);
+}
+
+static void load_listener(struct loader *ld, const config_setting_t *l,
+			  struct vs_listener *out)
+{
+	static const char *const keys[] = {"address", "port", "transports", NULL};
+	const config_setting_t *t;
+	uint32_t port = 5060;
+
+	if (!config_setting_is_group(l)) {
+		error_at(ld, l, "each listener is a group: { address = \"127.0.0.1\"; port = 5060; transports = [\"udp\"]; }");
+		return;
+	}
+	check_keys(ld, l, keys);
+	out->line = (int)config_setting_source_line(l);
+	get_string(ld, l, "address", out->address, sizeof(out->address));
+	if (!out->address[0]) {
+		error_at(ld, l, "listener needs an 'address' (an IPv4 or IPv6 address)");
+		return;
+	}
+	get_uint(ld, l, "port", 1, 65535, &port);
+	out->port = (uint16_t)port;
+	memset(&out->sa, 0, sizeof(out->sa));
+	{
+		struct sockaddr_in *v4 = (struct sockaddr_in *)&out->sa;
+		struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&out->sa;
+		if (inet_pton(AF_INET, out->address, &v4->sin_addr) == 1) {
+			v4->sin_family = AF_INET;
+			v4->sin_port = htons(out->port);
+			out->salen = sizeof(*v4);
+		} else if (inet_pton(AF_INET6, out->address, &v6->sin6_addr) == 1) {
+			v6->sin6_family = AF_INET6;
+			v6->sin6_port = htons(out->port);
+			out->salen = sizeof(*v6);
+		} else {
+			error_at(ld, config_setting_get_member(l, "address"),
+				 "'%s' is not an IPv4 or IPv6 address (host names are not accepted here)",
+				 out->address);
+			return;
+		}
+	}
+	t = config_setting_get_member(l, "transports");
+	if (!t) {
+		out->transports = VS_TP_UDP | VS_TP_TCP;
+		return;
+	}
+	if (!config_setting_is_array(t) && !config_setting_is_list(t)) {
+		error_at(ld, t, "'transports' must be a list such as [\"udp\", \"tcp\"]");
+		return;
+	}
+	for (int i = 0; i < config_setting_length(t); i++) {
+		const char *v = config_setting_get_string_elem(t, i);
+		if (v && strcmp(v, "udp") == 0)
+			out->transports |= VS_TP_UDP;
+		else if (v && strcmp(v, "tcp") == 0)
+			out->transports |= VS_TP_TCP;
+		else
+			error_at(ld, t, "transport '%s' is not udp or tcp",
+				 v ? v : "?");
+	}
+	if (!out->transports)
+		error_at(ld, t, "a listener needs at least one transport");
+}
+
+static bool same_sockaddr(const struct vs_listener *a,
+			  const struct vs_listener *b)
+{
+	return a->salen == b->salen && memcmp(&a->sa, &b->sa, a->salen) == 0;
+}
+
+static void load_listen(struct loader *ld, const config_t *c,
+			struct vs_config *cfg)
+{
+	const config_setting_t *l = config_lookup(c, "listen");
+	int n;
+
+	if (!l) {
+		error_at(ld, NULL, "no 'listen' section: add listen = ( { address = \"127.0.0.1\"; port = 5060; } );");
+		return;
+	}
+	if (!config_setting_is_list(l)) {
+		error_at(ld, l, "'listen' must be a list of groups: listen = ( { ... }, { ... } );");
+		return;
+	}
+	n = config_setting_length(l);
+	if (n == 0 || n > VS_CONFIG_MAX_LISTENERS) {
+		error_at(ld, l, "'listen' needs between 1 and %d listeners",
+			 VS_CONFIG_MAX_LISTENERS);
+		return;
+	}
+	for (int i = 0; i < n && !ld->failed; i++) {
+		struct vs_listener *out = &cfg->listen[cfg->nlisten];
+		load_listener(ld, config_setting_get_elem(l, (unsigned)i), out);
+		for (size_t j = 0; j < cfg->nlisten && !ld->failed; j++) {
+			if (same_sockaddr(&cfg->listen[j], out) &&
+			    (cfg->listen[j].transports & out->transports))
+				error_at(ld, config_setting_get_elem(l, (unsigned)i),
+					 "listener %s port %u is defined twice (also at line %d)",
+					 out->address, out->port,
+					 cfg->listen[j].line);
+		}
+		cfg->nlisten++;
+	}
+}
+
+static void load_limits(struct loader *ld, const config_t *c,
+			struct vs_config *cfg)
+{
+	static const char *const keys[] = {"message_size", "headers",
+					   "header_length", "via",
+					   "uri_length", NULL};
+	const config_setting_t *g = group(ld, c, "limits", keys);
+
+	if (!g)
+		return;
+	get_uint(ld, g, "message_size", 512, SIP_MAX_MESSAGE_CEILING,
+		 &cfg->sip.max_message_size);
+	get_uint(ld, g, "headers", 8, SIP_MAX_HEADERS_CEILING,
+		 &cfg->sip.max_headers);
+	get_uint(ld, g, "header_length", 128, 65535,
+		 &cfg->sip.max_header_length);
+	get_uint(ld, g, "via", 1, 256, &cfg->sip.max_via);
+	get_uint(ld, g, "uri_length", 32, 65535, &cfg->sip.max_uri_length);
+}
+
+static void load_tcp(struct loader *ld, const config_t *c,
+		     struct vs_config *cfg)
+{
+	static const char *const keys[] = {"idle_timeout", "message_timeout",
+					   "max_connections",
+					   "max_connections_per_source",
+					   "max_buffer", NULL};
+	const config_setting_t *g = group(ld, c, "tcp", keys);
+
+	if (!g)
+		return;
+	get_uint(ld, g, "idle_timeout", 1, 86400, &cfg->tcp_idle_timeout);
+	get_uint(ld, g, "message_timeout", 1, 3600, &cfg->tcp_message_timeout);
+	get_uint(ld, g, "max_connections", 1, 1000000,
+		 &cfg->tcp_max_connections);
+	get_uint(ld, g, "max_connections_per_source", 1, 1000000,
+		 &cfg->tcp_max_connections_per_source);
+	get_uint(ld, g, "max_buffer", 4096, 16777216, &cfg->tcp_max_buffer);
+	if (!ld->failed && cfg->tcp_max_buffer < cfg->sip.max_message_size)
+		error_at(ld, config_setting_get_member(g, "max_buffer")
+				     ? config_setting_get_member(g, "max_buffer")
+				     : g,
+			 "tcp.max_buffer (%u) must be at least limits.message_size (%u)",
+			 cfg->tcp_max_buffer, cfg->sip.max_message_size);
+}
+
+int vs_config_load(const char *path, struct vs_config *cfg, char *err,
+		   size_t errlen)
+{
+	static const char *const top[] = {"server", "log", "listen", "limits",
+					  "tcp", NULL};
+	struct loader ld = {path, err, errlen, false};
+	config_t c;
+
+	vs_config_defaults(cfg);
+	if (strlen(path) >= sizeof(cfg->path)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	config_init(&c);
+	if (config_read_file(&c, path) != CONFIG_TRUE) {
+		if (config_error_type(&c) == CONFIG_ERR_FILE_IO)
+			snprintf(err, errlen, "%s: cannot read file: %s", path,
+				 strerror(errno ? errno : ENOENT));
+		else
+			snprintf(err, errlen, "%s:%d: %s",
+				 config_error_file(&c) ? config_error_file(&c) : path,
+				 config_error_line(&c), config_error_text(&c));
+		config_destroy(&c);
+		return -1;
+	}
+	check_keys(&ld, config_root_setting(&c), top);
+	if (!ld.failed)
+		load_server(&ld, &c, cfg);
+	if (!ld.failed)
+		load_log(&ld, &c, cfg);
+	if (!ld.failed)
+		load_listen(&ld, &c, cfg);
+	if (!ld.failed)
+		load_limits(&ld, &c, cfg);
+	if (!ld.failed)
+		load_tcp(&ld, &c, cfg);
+	config_destroy(&c);
+	return ld.failed ? -1 : 0;
+}
+
+bool vs_config_needs_restart(const struct vs_config *a,
+			     const struct vs_config *b)
+{
+	if (a->nlisten != b->nlisten || a->workers != b->workers ||
+	    strcmp(a->user, b->user) != 0 ||
+	    strcmp(a->state_dir, b->state_dir) != 0)
+		return true;
+	for (size_t i = 0; i < a->nlisten; i++) {
+		if (a->listen[i].transports != b->listen[i].transports ||
+		    a->listen[i].salen != b->listen[i].salen ||
+		    memcmp(&a->listen[i].sa, &b->listen[i].sa,
+			   a->listen[i].salen) != 0)
+			return true;
+	}
+	return false;
+}

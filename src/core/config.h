@@ -1,0 +1,81 @@
+/*
+ * config.h - the daemon's configuration, read with libconfig.
+ *
+ * Every key is documented in docs/configuration.md with its default.  A
+ * loaded configuration is immutable; a reload builds a new one and swaps
+ * it in only when it loaded without error.
+ */
+#ifndef VS_CORE_CONFIG_H
+#define VS_CORE_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/log.h"
+#include "sip/msg.h"
+
+#define VS_CONFIG_MAX_LISTENERS 32
+#define VS_CONFIG_MAX_DOMAINS 32
+
+enum vs_transport {
+	VS_TP_UDP = 1 << 0,
+	VS_TP_TCP = 1 << 1,
+};
+
+struct vs_listener {
+	char address[64];
+	uint16_t port;
+	unsigned transports; /* VS_TP_* bits */
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	int line; /* in the config file, for messages */
+};
+
+struct vs_config {
+	char path[PATH_MAX];
+
+	/* server */
+	char user[64];
+	bool allow_root;
+	char state_dir[PATH_MAX];
+	unsigned workers; /* resolved: never 0 */
+	char domains[VS_CONFIG_MAX_DOMAINS][256];
+	size_t ndomains;
+	char agent[128]; /* Server / User-Agent header value, "" for none */
+
+	/* log */
+	struct vs_log_conf log;
+
+	/* listen */
+	struct vs_listener listen[VS_CONFIG_MAX_LISTENERS];
+	size_t nlisten;
+
+	/* limits */
+	struct sip_limits sip;
+
+	/* tcp */
+	uint32_t tcp_idle_timeout;	 /* seconds */
+	uint32_t tcp_message_timeout;	 /* seconds to complete one message */
+	uint32_t tcp_max_connections;
+	uint32_t tcp_max_connections_per_source;
+	uint32_t tcp_max_buffer;	 /* bytes buffered per connection */
+};
+
+/* Built-in defaults (what an empty file gives). */
+void vs_config_defaults(struct vs_config *cfg);
+
+/*
+ * Load and validate a file.  Returns 0, or -1 with a message of the form
+ * "FILE:LINE: what is wrong" in err.
+ */
+int vs_config_load(const char *path, struct vs_config *cfg, char *err,
+		   size_t errlen);
+
+/* True when two configurations differ in what needs a restart. */
+bool vs_config_needs_restart(const struct vs_config *a,
+			     const struct vs_config *b);
+
+#endif

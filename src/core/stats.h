@@ -1,0 +1,70 @@
+/*
+ * stats.h - counters: messages in and out, and every drop by reason.
+ *
+ * Each worker owns one struct vs_stats and is its only writer, so counting
+ * costs a plain add; readers (the control socket) sum the workers' copies
+ * with relaxed atomic loads.
+ */
+#ifndef VS_CORE_STATS_H
+#define VS_CORE_STATS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "sip/msg.h"
+
+#define VS_STAT_LIST(X)                                                        \
+	X(RX_UDP, "rx.udp")                                                    \
+	X(RX_TCP, "rx.tcp")                                                    \
+	X(TX_UDP, "tx.udp")                                                    \
+	X(TX_TCP, "tx.tcp")                                                    \
+	X(TX_ERRORS, "tx.errors")                                              \
+	X(REPLY_1XX, "reply.1xx")                                              \
+	X(REPLY_2XX, "reply.2xx")                                              \
+	X(REPLY_3XX, "reply.3xx")                                              \
+	X(REPLY_4XX, "reply.4xx")                                              \
+	X(REPLY_5XX, "reply.5xx")                                              \
+	X(REPLY_6XX, "reply.6xx")                                              \
+	X(KEEPALIVE, "keepalive")                                              \
+	X(TCP_ACCEPTED, "tcp.accepted")                                        \
+	X(TCP_CLOSED, "tcp.closed")                                            \
+	X(TCP_REFUSED_TOTAL, "tcp.refused.total_limit")                        \
+	X(TCP_REFUSED_SOURCE, "tcp.refused.source_limit")                      \
+	X(TCP_IDLE_TIMEOUT, "tcp.idle_timeout")                                \
+	X(TCP_MESSAGE_TIMEOUT, "tcp.message_timeout")                          \
+	X(TCP_OVERFLOW, "tcp.overflow")                                        \
+	X(TCP_FRAMING, "tcp.framing_error")                                    \
+	X(DROP_RESPONSE, "drop.stray_response")                                \
+	X(DROP_ACK, "drop.stateless_ack")                                      \
+	X(DROP_TRUNCATED, "drop.truncated_datagram")                           \
+	X(DROP_REPLY_OVERFLOW, "drop.reply_too_large")
+
+enum vs_stat {
+#define X(id, name) VS_STAT_##id,
+	VS_STAT_LIST(X)
+#undef X
+	VS_STAT_PARSE_BASE, /* followed by one counter per enum sip_err */
+	VS_STAT_COUNT = VS_STAT_PARSE_BASE + SIP_ERR_COUNT
+};
+
+struct vs_stats {
+	_Atomic uint64_t v[VS_STAT_COUNT];
+};
+
+static inline void vs_stat_add(struct vs_stats *s, unsigned id, uint64_t n)
+{
+	atomic_store_explicit(&s->v[id],
+			      atomic_load_explicit(&s->v[id],
+						   memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+static inline void vs_stat_inc(struct vs_stats *s, unsigned id)
+{
+	vs_stat_add(s, id, 1);
+}
+
+/* Counter name, e.g. "drop.parse.via" for a parse failure. */
+const char *vs_stat_name(unsigned id, char *buf, size_t size);
+
+#endif

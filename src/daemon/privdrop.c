@@ -1,0 +1,94 @@
+/*
+ * privdrop.c - give up root once the ports are bound.
+ */
+#include "daemon/privdrop.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+/* Give the state directory and the files in it to the new user. */
+static int chown_state(const char *dir, uid_t uid, gid_t gid, char *err,
+		       size_t errlen)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (chown(dir, uid, gid)) {
+		snprintf(err, errlen, "cannot hand %s to the service user: %s",
+			 dir, strerror(errno));
+		return -1;
+	}
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char path[4096];
+		if (e->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+				     e->d_name) >= sizeof(path))
+			continue;
+		/* lchown: never follow a link planted in the directory. */
+		(void)lchown(path, uid, gid);
+	}
+	closedir(d);
+	return 0;
+}
+
+int vs_privdrop(const char *user, bool allow_root, const char *state_dir,
+		char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return 0;
+	if (!user[0]) {
+		if (allow_root) {
+			vs_log(VS_LOG_WARN, "running as root (server.allow_root = true)");
+			return 0;
+		}
+		snprintf(err, errlen,
+			 "refusing to run as root: set server.user to an unprivileged account, or server.allow_root = true");
+		return -1;
+	}
+	errno = 0;
+	pw = getpwnam(user);
+	if (!pw) {
+		snprintf(err, errlen,
+			 "server.user '%s' does not exist: create it (useradd --system --no-create-home --shell /usr/sbin/nologin %s) or name another account",
+			 user, user);
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		if (allow_root)
+			return 0;
+		snprintf(err, errlen,
+			 "server.user '%s' is root: choose an unprivileged account, or set server.allow_root = true",
+			 user);
+		return -1;
+	}
+	if (chown_state(state_dir, pw->pw_uid, pw->pw_gid, err, errlen))
+		return -1;
+	if (initgroups(user, pw->pw_gid) || setgid(pw->pw_gid) ||
+	    setuid(pw->pw_uid)) {
+		snprintf(err, errlen, "cannot switch to user '%s': %s", user,
+			 strerror(errno));
+		return -1;
+	}
+	/* Make sure there is no way back. */
+	if (setuid(0) == 0 || geteuid() == 0) {
+		snprintf(err, errlen, "privileges could not be dropped for good");
+		return -1;
+	}
+	vs_log(VS_LOG_INFO, "dropped privileges to user %s (uid %u)", user,
+	       (unsigned)pw->pw_uid);
+	return 0;
+}

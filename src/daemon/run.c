@@ -1,0 +1,547 @@
+/*
+ * run.c - start the daemon, serve until SIGTERM, reload on SIGHUP.
+ *
+ * Start-up order matters: configuration, state directory and its lock,
+ * every socket (possibly on privileged ports), then the privilege drop,
+ * and only then the worker threads, so that no thread ever runs as root.
+ */
+#include "daemon/run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/hash.h"
+#include "core/log.h"
+#include "daemon/control.h"
+#include "daemon/privdrop.h"
+#include "daemon/worker.h"
+#include "transport/sock.h"
+
+#define PID_NAME "voipshield.pid"
+/* How long a reload waits for every worker to adopt the new config. */
+#define RELOAD_WAIT_MS 5000
+
+struct run {
+	struct vs_daemon d;
+	struct vs_config *cfg;
+	int lock_fd;
+	int ctl_fd;
+	int sig_fd;
+	time_t started;
+	/* Sockets opened before the privilege drop, per worker. */
+	int (*udp_fds)[VS_CONFIG_MAX_LISTENERS];
+	struct vs_sockaddr udp_addrs[VS_CONFIG_MAX_LISTENERS];
+	unsigned nudp;
+	int (*tcp_fds)[VS_CONFIG_MAX_LISTENERS];
+	unsigned ntcp;
+};
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(tmp))
+		return ENAMETOOLONG;
+	memcpy(tmp, path, len + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, mode) && errno != EEXIST)
+			return errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) && errno != EEXIST)
+		return errno;
+	return 0;
+}
+
+static int prepare_state_dir(struct vs_config *cfg)
+{
+	char abs[PATH_MAX];
+	int err = mkdir_p(cfg->state_dir, 0750);
+
+	if (err) {
+		fprintf(stderr,
+			"voipshield: cannot create state directory %s: %s\n",
+			cfg->state_dir, strerror(err));
+		return -1;
+	}
+	if (!realpath(cfg->state_dir, abs)) {
+		fprintf(stderr, "voipshield: state directory %s: %s\n",
+			cfg->state_dir, strerror(errno));
+		return -1;
+	}
+	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", abs);
+	return 0;
+}
+
+/* One daemon per state directory: an flock on the pid file. */
+static int take_lock(struct run *r)
+{
+	char path[PATH_MAX + 32], buf[32];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/%s", r->cfg->state_dir, PID_NAME);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0) {
+		fprintf(stderr, "voipshield: cannot open %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		n = (int)read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = 0;
+		fprintf(stderr,
+			"voipshield: another voipshield (pid %s) is running with state directory %s\n",
+			n > 0 ? strtok(buf, "\n") : "?", r->cfg->state_dir);
+		close(fd);
+		return -1;
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n) {
+		fprintf(stderr, "voipshield: cannot write %s\n", path);
+		close(fd);
+		return -1;
+	}
+	r->lock_fd = fd;
+	return 0;
+}
+
+static void close_sockets(struct run *r)
+{
+	if (!r->udp_fds)
+		return;
+	for (unsigned w = 0; w < r->cfg->workers; w++) {
+		for (unsigned i = 0; i < r->nudp; i++)
+			if (r->udp_fds[w][i] >= 0)
+				close(r->udp_fds[w][i]);
+		for (unsigned i = 0; i < r->ntcp; i++)
+			if (r->tcp_fds[w][i] >= 0)
+				close(r->tcp_fds[w][i]);
+	}
+}
+
+static int open_sockets(struct run *r)
+{
+	const struct vs_config *cfg = r->cfg;
+	unsigned nw = cfg->workers;
+
+	r->udp_fds = calloc(nw, sizeof(*r->udp_fds));
+	r->tcp_fds = calloc(nw, sizeof(*r->tcp_fds));
+	if (!r->udp_fds || !r->tcp_fds)
+		return -1;
+	for (unsigned w = 0; w < nw; w++)
+		for (unsigned i = 0; i < VS_CONFIG_MAX_LISTENERS; i++)
+			r->udp_fds[w][i] = r->tcp_fds[w][i] = -1;
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		const struct vs_listener *l = &cfg->listen[i];
+		struct vs_sockaddr a;
+
+		memcpy(&a.u.ss, &l->sa, l->salen);
+		a.len = l->salen;
+		for (unsigned w = 0; w < nw; w++) {
+			int fd;
+			if (l->transports & VS_TP_UDP) {
+				fd = vs_sock_udp(&a);
+				if (fd < 0)
+					goto fail;
+				r->udp_fds[w][r->nudp] = fd;
+			}
+			if (l->transports & VS_TP_TCP) {
+				fd = vs_sock_tcp_listen(&a, 1024);
+				if (fd < 0)
+					goto fail;
+				r->tcp_fds[w][r->ntcp] = fd;
+			}
+		}
+		if (l->transports & VS_TP_UDP)
+			r->udp_addrs[r->nudp++] = a;
+		if (l->transports & VS_TP_TCP)
+			r->ntcp++;
+		continue;
+fail:
+		fprintf(stderr,
+			"voipshield: %s:%d: cannot listen on %s port %u: %s%s\n",
+			cfg->path, l->line, l->address, l->port, strerror(errno),
+			errno == EADDRINUSE
+				? " (another program uses this port)"
+			: errno == EACCES
+				? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
+			: errno == EADDRNOTAVAIL
+				? " (no interface of this machine has this address)"
+				: "");
+		r->nudp += (l->transports & VS_TP_UDP) ? 1 : 0;
+		r->ntcp += (l->transports & VS_TP_TCP) ? 1 : 0;
+		return -1;
+	}
+	return 0;
+}
+
+static void sum_stats(struct run *r, uint64_t *out)
+{
+	memset(out, 0, sizeof(uint64_t) * VS_STAT_COUNT);
+	for (unsigned w = 0; w < r->d.nworkers; w++)
+		for (unsigned i = 0; i < VS_STAT_COUNT; i++)
+			out[i] += atomic_load_explicit(&r->d.workers[w].stats.v[i],
+						       memory_order_relaxed);
+}
+
+static void write_stats(struct run *r, FILE *f)
+{
+	uint64_t sum[VS_STAT_COUNT];
+	char name[64];
+
+	sum_stats(r, sum);
+	fprintf(f, "uptime_seconds %lld\n", (long long)(time(NULL) - r->started));
+	fprintf(f, "workers %u\n", r->d.nworkers);
+	fprintf(f, "tcp.connections %u\n", r->d.connlimit.total);
+	fprintf(f, "log.suppressed %llu\n",
+		(unsigned long long)vs_log_suppressed_total());
+	for (unsigned i = 0; i < VS_STAT_COUNT; i++)
+		fprintf(f, "%s %llu\n", vs_stat_name(i, name, sizeof(name)),
+			(unsigned long long)sum[i]);
+}
+
+/* Returns 0 when the new configuration is in force. */
+static int reload(struct run *r, char *msg, size_t msglen)
+{
+	char err[1024];
+	struct vs_config *next = malloc(sizeof(*next));
+	struct vs_config *old = r->cfg;
+	uint64_t gen, deadline;
+
+	if (!next) {
+		snprintf(msg, msglen, "reload failed: out of memory");
+		return -1;
+	}
+	if (vs_config_load(old->path, next, err, sizeof(err))) {
+		snprintf(msg, msglen,
+			 "reload refused, keeping the running configuration: %s",
+			 err);
+		free(next);
+		return -1;
+	}
+	/* The state directory was made absolute at start; compare alike. */
+	{
+		char abs[PATH_MAX];
+		if (realpath(next->state_dir, abs))
+			snprintf(next->state_dir, sizeof(next->state_dir), "%s", abs);
+	}
+	if (vs_config_needs_restart(old, next)) {
+		snprintf(msg, msglen,
+			 "reload refused, keeping the running configuration: listen, server.workers, server.user or server.state_dir changed, which needs a restart");
+		free(next);
+		return -1;
+	}
+	vs_log_configure(&next->log);
+	connlimit_set(&r->d.connlimit, next->tcp_max_connections,
+		      next->tcp_max_connections_per_source);
+	pthread_mutex_lock(&r->d.cfg_lock);
+	r->d.cfg = next;
+	gen = atomic_fetch_add(&r->d.cfg_gen, 1) + 1;
+	pthread_mutex_unlock(&r->d.cfg_lock);
+	r->cfg = next;
+	for (unsigned w = 0; w < r->d.nworkers; w++)
+		vs_worker_wake(&r->d.workers[w]);
+	/* Free the old configuration once every worker has let go of it. */
+	deadline = vs_now_ms() + RELOAD_WAIT_MS;
+	for (;;) {
+		unsigned done = 0;
+		for (unsigned w = 0; w < r->d.nworkers; w++) {
+			struct vs_worker *wk = &r->d.workers[w];
+			if (__atomic_load_n(&wk->cfg_gen, __ATOMIC_ACQUIRE) >= gen)
+				done++;
+		}
+		if (done == r->d.nworkers) {
+			free(old);
+			break;
+		}
+		if (vs_now_ms() > deadline) {
+			/* A worker is stuck; leaking one config beats a crash. */
+			vs_log(VS_LOG_WARN, "reload: a worker did not acknowledge the new configuration in time");
+			break;
+		}
+		usleep(1000);
+	}
+	snprintf(msg, msglen, "configuration reloaded from %s", next->path);
+	return 0;
+}
+
+static void serve_control(struct run *r)
+{
+	for (;;) {
+		char cmd[128], msg[8192];
+		int fd = accept4(r->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+		FILE *f;
+
+		if (fd < 0)
+			return;
+		f = fdopen(fd, "w");
+		if (!f) {
+			close(fd);
+			continue;
+		}
+		if (vs_control_read_command(fd, cmd, sizeof(cmd)) == 0) {
+			if (strcmp(cmd, "stats") == 0) {
+				write_stats(r, f);
+			} else if (strcmp(cmd, "reload") == 0) {
+				int rc = reload(r, msg, sizeof(msg));
+				vs_log(rc ? VS_LOG_ERR : VS_LOG_NOTICE, "%s", msg);
+				fprintf(f, "%s %s\n", rc ? "error" : "ok", msg);
+			} else if (strcmp(cmd, "version") == 0) {
+				fprintf(f, "voipshield %s\n", VS_VERSION);
+			} else {
+				fprintf(f, "error unknown command '%s' (stats, reload, version)\n", cmd);
+			}
+		}
+		fclose(f);
+	}
+}
+
+static void log_listeners(const struct vs_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		const struct vs_listener *l = &cfg->listen[i];
+		bool v6 = l->sa.ss_family == AF_INET6;
+		vs_log(VS_LOG_INFO, "listening on %s%s%s%s:%u%s%s",
+		       v6 ? "[" : "", l->address, v6 ? "]" : "", "", l->port,
+		       (l->transports & VS_TP_UDP) ? " udp" : "",
+		       (l->transports & VS_TP_TCP) ? " tcp" : "");
+	}
+}
+
+static int start_workers(struct run *r)
+{
+	unsigned nw = r->cfg->workers;
+
+	r->d.workers = calloc(nw, sizeof(*r->d.workers));
+	if (!r->d.workers)
+		return -1;
+	for (unsigned w = 0; w < nw; w++) {
+		int err = vs_worker_init(&r->d.workers[w], &r->d, w,
+					 r->udp_fds[w], r->udp_addrs, r->nudp,
+					 r->tcp_fds[w], r->ntcp);
+		/* The worker owns these descriptors now. */
+		for (unsigned i = 0; i < VS_CONFIG_MAX_LISTENERS; i++)
+			r->udp_fds[w][i] = r->tcp_fds[w][i] = -1;
+		r->d.nworkers = w + 1;
+		if (err) {
+			vs_log(VS_LOG_ERR, "worker %u: %s", w, strerror(err));
+			return -1;
+		}
+	}
+	for (unsigned w = 0; w < nw; w++) {
+		if (vs_worker_start(&r->d.workers[w])) {
+			vs_log(VS_LOG_ERR, "cannot start worker thread %u", w);
+			r->d.nworkers = w;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int setup_signals(struct run *r)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	/* Blocked before any thread starts, so workers inherit the mask. */
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	r->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return r->sig_fd < 0 ? -1 : 0;
+}
+
+/* The main thread: signals and the control socket. */
+static void main_loop(struct run *r)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	ev.data.fd = r->sig_fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, r->sig_fd, &ev);
+	ev.data.fd = r->ctl_fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, r->ctl_fd, &ev);
+	for (;;) {
+		struct epoll_event got[4];
+		int n = epoll_wait(ep, got, 4, -1);
+
+		for (int i = 0; i < n; i++) {
+			if (got[i].data.fd == r->ctl_fd) {
+				serve_control(r);
+				continue;
+			}
+			struct signalfd_siginfo si;
+			while (read(r->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGHUP) {
+					char msg[8192];
+					int rc = reload(r, msg, sizeof(msg));
+					vs_log(rc ? VS_LOG_ERR : VS_LOG_NOTICE,
+					       "SIGHUP: %s", msg);
+				} else {
+					vs_log(VS_LOG_NOTICE,
+					       "%s received: draining and stopping",
+					       si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+					close(ep);
+					return;
+				}
+			}
+		}
+	}
+}
+
+static void shutdown_all(struct run *r)
+{
+	uint64_t sum[VS_STAT_COUNT];
+
+	atomic_store(&r->d.stop, true);
+	for (unsigned w = 0; w < r->d.nworkers; w++)
+		vs_worker_wake(&r->d.workers[w]);
+	for (unsigned w = 0; w < r->d.nworkers; w++)
+		vs_worker_join(&r->d.workers[w]);
+	sum_stats(r, sum);
+	vs_log(VS_LOG_NOTICE,
+	       "stopped: %llu UDP and %llu TCP messages received, %llu replies sent",
+	       (unsigned long long)sum[VS_STAT_RX_UDP],
+	       (unsigned long long)sum[VS_STAT_RX_TCP],
+	       (unsigned long long)(sum[VS_STAT_TX_UDP] + sum[VS_STAT_TX_TCP]));
+	for (unsigned w = 0; w < r->d.nworkers; w++)
+		vs_worker_free(&r->d.workers[w]);
+	free(r->d.workers);
+}
+
+static int go_background(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	int fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return 0;
+}
+
+int vs_run(const char *config_path, bool daemonize)
+{
+	struct run r;
+	char err[1024];
+	int status = 1;
+
+	memset(&r, 0, sizeof(r));
+	r.lock_fd = r.ctl_fd = r.sig_fd = -1;
+	r.started = time(NULL);
+	r.cfg = malloc(sizeof(*r.cfg));
+	if (!r.cfg)
+		return 1;
+	if (vs_config_load(config_path, r.cfg, err, sizeof(err))) {
+		fprintf(stderr, "voipshield: %s\n", err);
+		free(r.cfg);
+		return 2;
+	}
+	if (daemonize && !r.cfg->log.syslog) {
+		fprintf(stderr, "voipshield: --daemon: logging to syslog instead of stderr\n");
+		r.cfg->log.syslog = true;
+	}
+	vs_log_configure(&r.cfg->log);
+	if (vs_hash_init()) {
+		fprintf(stderr, "voipshield: no random numbers from the kernel\n");
+		goto out;
+	}
+	if (prepare_state_dir(r.cfg) || take_lock(&r))
+		goto out;
+	if (open_sockets(&r))
+		goto out;
+	r.ctl_fd = vs_control_listen(r.cfg->state_dir, err, sizeof(err));
+	if (r.ctl_fd < 0) {
+		fprintf(stderr, "voipshield: %s\n", err);
+		goto out;
+	}
+	if (vs_privdrop(r.cfg->user, r.cfg->allow_root, r.cfg->state_dir, err,
+			sizeof(err))) {
+		fprintf(stderr, "voipshield: %s\n", err);
+		goto out;
+	}
+	if (daemonize) {
+		/* The lock is an flock: it survives fork with the descriptor,
+		 * but the pid written must be the final one. */
+		char buf[32];
+		int n;
+		if (go_background())
+			goto out;
+		n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+		if (ftruncate(r.lock_fd, 0) || pwrite(r.lock_fd, buf, (size_t)n, 0) != n)
+			vs_log(VS_LOG_WARN, "cannot update the pid file");
+	}
+	if (setup_signals(&r))
+		goto out;
+	pthread_mutex_init(&r.d.cfg_lock, NULL);
+	r.d.cfg = r.cfg;
+	if (connlimit_init(&r.d.connlimit, r.cfg->tcp_max_connections,
+			   r.cfg->tcp_max_connections_per_source))
+		goto out;
+	if (start_workers(&r)) {
+		shutdown_all(&r);
+		goto out;
+	}
+	vs_log(VS_LOG_NOTICE, "voipshield %s started: %u workers, state in %s, config %s",
+	       VS_VERSION, r.cfg->workers, r.cfg->state_dir, r.cfg->path);
+	log_listeners(r.cfg);
+	main_loop(&r);
+	shutdown_all(&r);
+	status = 0;
+out:
+	close_sockets(&r);
+	free(r.udp_fds);
+	free(r.tcp_fds);
+	if (r.ctl_fd >= 0) {
+		char path[PATH_MAX + 32];
+		close(r.ctl_fd);
+		snprintf(path, sizeof(path), "%s/%s", r.cfg->state_dir,
+			 VS_CONTROL_NAME);
+		unlink(path);
+	}
+	if (r.lock_fd >= 0) {
+		char path[PATH_MAX + 32];
+		snprintf(path, sizeof(path), "%s/%s", r.cfg->state_dir, PID_NAME);
+		unlink(path);
+		close(r.lock_fd);
+	}
+	if (r.d.connlimit.slots)
+		connlimit_destroy(&r.d.connlimit);
+	if (r.sig_fd >= 0)
+		close(r.sig_fd);
+	free(r.cfg);
+	return status;
+}

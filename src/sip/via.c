@@ -1,0 +1,126 @@
+/*
+ * via.c - the Via header (RFC 3261 20.42 and 25.1, RFC 3581 rport).
+ *
+ * via-parm = sent-protocol LWS sent-by *( SEMI via-params )
+ * The shield only accepts SIP/2.0 as the protocol: anything else is not a
+ * message we could process anyway.
+ */
+#include "sip/msg.h"
+
+#include <errno.h>
+
+static bool dup_param(bool *seen)
+{
+	if (*seen)
+		return true;
+	*seen = true;
+	return false;
+}
+
+static int via_params(struct scan *s, struct sip_via *via)
+{
+	struct pl name, value;
+	bool seen_branch = false, seen_recv = false, seen_rport = false;
+	bool seen_maddr = false, seen_ttl = false;
+	const char *start = s->p;
+
+	for (;;) {
+		const char *param_start;
+		struct scan probe = *s;
+
+		scan_sws(&probe);
+		if (!scan_peek(&probe, ';'))
+			break;
+		if (!scan_generic_param(s, &name, &value))
+			return EBADMSG;
+		param_start = name.p;
+		if (pl_caseeq_str(&name, "branch")) {
+			/* via-branch = "branch" EQUAL token */
+			if (dup_param(&seen_branch) || !value.p ||
+			    value.p[0] == '"' || value.p[0] == '[')
+				return EBADMSG;
+			via->branch = value;
+		} else if (pl_caseeq_str(&name, "received")) {
+			enum sip_host_type t;
+			if (dup_param(&seen_recv) || !value.p ||
+			    !sip_host_valid(&value, &t) || t == SIP_HOST_NAME)
+				return EBADMSG;
+			via->received = value;
+			via->received_param = pl_from_range(param_start, s->p);
+		} else if (pl_caseeq_str(&name, "rport")) {
+			uint32_t port = 0;
+			if (dup_param(&seen_rport))
+				return EBADMSG;
+			if (value.p && pl_u32(&value, 65535, &port))
+				return EBADMSG;
+			via->rport = true;
+			via->rport_value = (uint16_t)port;
+			via->rport_param = pl_from_range(param_start, s->p);
+		} else if (pl_caseeq_str(&name, "maddr")) {
+			if (dup_param(&seen_maddr) || !value.p ||
+			    !sip_host_valid(&value, NULL))
+				return EBADMSG;
+			via->maddr = value;
+		} else if (pl_caseeq_str(&name, "ttl")) {
+			uint32_t ttl;
+			if (dup_param(&seen_ttl) || !value.p ||
+			    pl_u32(&value, 255, &ttl))
+				return EBADMSG;
+			via->ttl = ttl;
+			via->has_ttl = true;
+		}
+	}
+	if (s->p != start)
+		via->params = pl_from_range(start, s->p);
+	return 0;
+}
+
+int sip_via_parse(struct scan *s, struct sip_via *via)
+{
+	struct scan save = *s;
+	const char *start = s->p;
+
+	memset(via, 0, sizeof(*via));
+	/* sent-protocol = protocol-name SLASH protocol-version SLASH transport */
+	if (!scan_literal(s, "SIP") || !scan_sep(s, '/') ||
+	    !scan_literal(s, "2.0") || !scan_sep(s, '/') ||
+	    !scan_token(s, &via->transport))
+		goto fail;
+	if (!scan_lws(s))
+		goto fail;
+	/* sent-by = host [ COLON port ] */
+	if (!scan_host(s, &via->host, &via->host_type))
+		goto fail;
+	if (scan_sep(s, ':')) {
+		uint32_t port;
+		if (!scan_uint(s, 65535, &port) || port == 0)
+			goto fail;
+		via->port = (uint16_t)port;
+		via->has_port = true;
+	}
+	if (via_params(s, via))
+		goto fail;
+	via->value = pl_from_range(start, s->p);
+	return 0;
+fail:
+	*s = save;
+	return EBADMSG;
+}
+
+int sip_via_next(struct sip_hdr_iter *it, struct sip_via *via)
+{
+	int err = sip_hdr_iter_step(it, false);
+
+	if (err)
+		return err;
+	if (sip_via_parse(&it->s, via))
+		return EBADMSG;
+	/* The element must end at a comma or at the end of the field. */
+	{
+		struct scan probe = it->s;
+		scan_sws(&probe);
+		if (!scan_eof(&probe) && !scan_peek(&probe, ','))
+			return EBADMSG;
+	}
+	return 0;
+}

@@ -1,0 +1,390 @@
+/*
+ * tcp.c - SIP over TCP.
+ *
+ * Each accepted connection belongs to the worker that accepted it.  The
+ * connection keeps a receive buffer that grows up to tcp.max_buffer;
+ * tcp_frame_next cuts messages out of it (RFC 3261 18.3), so partial reads
+ * and pipelined messages both work.  Limits: connections in total and per
+ * source IP (connlimit), bytes buffered in each direction, an idle timeout
+ * and a deadline to complete a message once it has started (slow-loris).
+ */
+#include "transport/tcp.h"
+
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/mbuf.h"
+#include "daemon/worker.h"
+#include "transport/tcp_frame.h"
+
+#define TCP_RBUF_INITIAL 4096
+#define TCP_REPLY_MAX 65535
+
+static void conn_events(struct tcp_conn *c)
+{
+	uint32_t ev = EPOLLIN | EPOLLRDHUP | (c->wlen ? EPOLLOUT : 0);
+	bool want = c->wlen != 0;
+
+	if (want != c->want_out) {
+		c->want_out = want;
+		vs_loop_mod(&c->w->loop, &c->io, ev);
+	}
+}
+
+void tcp_conn_destroy(struct tcp_conn *c)
+{
+	struct vs_worker *w = c->w;
+
+	timer_stop(&w->wheel, &c->timer);
+	if (c->io.fd >= 0)
+		close(c->io.fd);
+	connlimit_release(&w->d->connlimit, &c->peer);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	w->nconns--;
+	vs_stat_inc(&w->stats, VS_STAT_TCP_CLOSED);
+	free(c->rbuf);
+	free(c->wbuf);
+	free(c);
+}
+
+static bool flush_out(struct tcp_conn *c)
+{
+	while (c->wlen) {
+		ssize_t n = send(c->io.fd, c->wbuf, c->wlen,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return false;
+		}
+		memmove(c->wbuf, c->wbuf + n, c->wlen - (size_t)n);
+		c->wlen -= (size_t)n;
+	}
+	conn_events(c);
+	return true;
+}
+
+bool tcp_conn_send(struct tcp_conn *c, const char *buf, size_t len)
+{
+	size_t max = c->w->cfg->tcp_max_buffer;
+
+	if (c->closing)
+		return false;
+	if (c->wlen == 0) {
+		for (;;) {
+			ssize_t n = send(c->io.fd, buf, len,
+					 MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+				c->closing = true;
+				return false;
+			}
+			if (n > 0) {
+				buf += n;
+				len -= (size_t)n;
+			}
+			break;
+		}
+		if (len == 0)
+			return true;
+	}
+	/* The peer does not read: buffer, up to the cap. */
+	if (c->wlen + len > max) {
+		vs_stat_inc(&c->w->stats, VS_STAT_TCP_OVERFLOW);
+		c->closing = true;
+		return false;
+	}
+	if (c->wlen + len > c->wcap) {
+		size_t cap = c->wcap ? c->wcap : 4096;
+		char *nb;
+		while (cap < c->wlen + len)
+			cap *= 2;
+		if (cap > max)
+			cap = max;
+		nb = realloc(c->wbuf, cap);
+		if (!nb) {
+			c->closing = true;
+			return false;
+		}
+		c->wbuf = nb;
+		c->wcap = cap;
+	}
+	memcpy(c->wbuf + c->wlen, buf, len);
+	c->wlen += len;
+	conn_events(c);
+	return true;
+}
+
+static void handle_message(struct tcp_conn *c, const char *buf, size_t len)
+{
+	static __thread char reply[TCP_REPLY_MAX];
+	struct mbuf out;
+
+	mbuf_init(&out, reply, sizeof(reply));
+	if (vs_worker_sip_input(c->w, buf, len, VS_TP_TCP, &c->peer, &out)) {
+		if (tcp_conn_send(c, out.buf, out.len))
+			vs_stat_inc(&c->w->stats, VS_STAT_TX_TCP);
+	}
+}
+
+/* Cut and handle every complete message in the buffer. */
+static void process_input(struct tcp_conn *c)
+{
+	struct vs_worker *w = c->w;
+	size_t max_msg = w->cfg->sip.max_message_size;
+
+	while (!c->closing && c->rstart < c->rlen) {
+		size_t consumed;
+		enum tcp_frame f = tcp_frame_next(c->rbuf + c->rstart,
+						  c->rlen - c->rstart, max_msg,
+						  &c->scanned, &consumed);
+		switch (f) {
+		case TCP_FRAME_NEED_MORE:
+			if (!c->msg_start_ms)
+				c->msg_start_ms = w->now_ms;
+			goto compact;
+		case TCP_FRAME_MESSAGE:
+			vs_stat_inc(&w->stats, VS_STAT_RX_TCP);
+			handle_message(c, c->rbuf + c->rstart, consumed);
+			break;
+		case TCP_FRAME_PING:
+			/* RFC 5626 3.5.1: answer a CRLFCRLF ping with CRLF. */
+			vs_stat_inc(&w->stats, VS_STAT_KEEPALIVE);
+			tcp_conn_send(c, "\r\n", 2);
+			break;
+		case TCP_FRAME_SKIP:
+			break;
+		case TCP_FRAME_ERROR:
+		case TCP_FRAME_TOO_BIG: {
+			char peer[VS_IPSTR_MAX + 8];
+			vs_stat_inc(&w->stats, f == TCP_FRAME_ERROR
+						       ? VS_STAT_TCP_FRAMING
+						       : VS_STAT_TCP_OVERFLOW);
+			vs_log_limited(VS_LOG_INFO, "tcp-framing",
+				       "closing TCP connection from %s: %s",
+				       vs_sa_str(&c->peer, peer, sizeof(peer)),
+				       f == TCP_FRAME_ERROR
+					       ? "message without a valid Content-Length"
+					       : "message larger than limits.message_size");
+			c->closing = true;
+			return;
+		}
+		}
+		c->rstart += consumed;
+		c->scanned = 0;
+		c->msg_start_ms = 0;
+	}
+compact:
+	if (c->rstart == c->rlen) {
+		c->rstart = c->rlen = 0;
+		c->msg_start_ms = 0;
+	} else if (c->rstart > 0) {
+		memmove(c->rbuf, c->rbuf + c->rstart, c->rlen - c->rstart);
+		c->rlen -= c->rstart;
+		c->rstart = 0;
+	}
+}
+
+static bool read_input(struct tcp_conn *c)
+{
+	size_t max = c->w->cfg->tcp_max_buffer;
+
+	for (;;) {
+		ssize_t n;
+
+		if (c->rlen == c->rcap) {
+			size_t cap = c->rcap * 2;
+			char *nb;
+			if (c->rcap >= max) {
+				/* Full of one unfinished message: the framing
+				 * would have refused it; treat as overflow. */
+				vs_stat_inc(&c->w->stats, VS_STAT_TCP_OVERFLOW);
+				return false;
+			}
+			if (cap > max)
+				cap = max;
+			nb = realloc(c->rbuf, cap);
+			if (!nb)
+				return false;
+			c->rbuf = nb;
+			c->rcap = cap;
+		}
+		n = recv(c->io.fd, c->rbuf + c->rlen, c->rcap - c->rlen,
+			 MSG_DONTWAIT);
+		if (n > 0) {
+			c->rlen += (size_t)n;
+			c->last_rx_ms = c->w->now_ms;
+			process_input(c);
+			if (c->closing)
+				return false;
+			continue;
+		}
+		if (n == 0)
+			return false; /* peer closed */
+		if (errno == EINTR)
+			continue;
+		return errno == EAGAIN || errno == EWOULDBLOCK;
+	}
+}
+
+static void conn_event(struct vs_io *io, uint32_t events)
+{
+	struct tcp_conn *c = (struct tcp_conn *)io;
+	bool ok = true;
+
+	if (events & EPOLLOUT)
+		ok = flush_out(c);
+	if (ok && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		ok = read_input(c);
+	if (!ok || c->closing) {
+		/* Whatever could be written was attempted; close now. */
+		if (c->wlen && ok)
+			flush_out(c);
+		tcp_conn_destroy(c);
+	}
+}
+
+static void conn_timer(struct timer *t, void *arg)
+{
+	struct tcp_conn *c = arg;
+	struct vs_worker *w = c->w;
+	uint64_t idle = (uint64_t)w->cfg->tcp_idle_timeout * 1000;
+	uint64_t msg = (uint64_t)w->cfg->tcp_message_timeout * 1000;
+	uint64_t next;
+
+	(void)t;
+	if (w->now_ms - c->last_rx_ms >= idle) {
+		vs_stat_inc(&w->stats, VS_STAT_TCP_IDLE_TIMEOUT);
+		tcp_conn_destroy(c);
+		return;
+	}
+	if (c->msg_start_ms && w->now_ms - c->msg_start_ms >= msg) {
+		vs_stat_inc(&w->stats, VS_STAT_TCP_MESSAGE_TIMEOUT);
+		tcp_conn_destroy(c);
+		return;
+	}
+	next = c->last_rx_ms + idle - w->now_ms;
+	if (c->msg_start_ms && c->msg_start_ms + msg - w->now_ms < next)
+		next = c->msg_start_ms + msg - w->now_ms;
+	/* Check at least every second so a message deadline is noticed. */
+	if (next > 1000)
+		next = 1000;
+	timer_start(&w->wheel, &c->timer, w->now_ms, next, conn_timer, c);
+}
+
+static void accept_one(struct tcp_listener *l, int fd,
+		       const struct vs_sockaddr *peer)
+{
+	struct vs_worker *w = l->w;
+	struct tcp_conn *c;
+	enum connlimit_result lim;
+	int one = 1;
+
+	lim = connlimit_acquire(&w->d->connlimit, peer);
+	if (lim != CONNLIMIT_OK) {
+		char p[VS_IPSTR_MAX + 8];
+		vs_stat_inc(&w->stats, lim == CONNLIMIT_TOTAL
+					       ? VS_STAT_TCP_REFUSED_TOTAL
+					       : VS_STAT_TCP_REFUSED_SOURCE);
+		vs_log_limited(VS_LOG_NOTICE, "tcp-limit",
+			       "refused TCP connection from %s: %s",
+			       vs_sa_str(peer, p, sizeof(p)),
+			       lim == CONNLIMIT_TOTAL
+				       ? "tcp.max_connections reached"
+				       : "tcp.max_connections_per_source reached");
+		close(fd);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c)
+		c->rbuf = malloc(TCP_RBUF_INITIAL);
+	if (!c || !c->rbuf) {
+		if (c)
+			free(c);
+		connlimit_release(&w->d->connlimit, peer);
+		close(fd);
+		return;
+	}
+	c->rcap = TCP_RBUF_INITIAL;
+	c->io.fd = fd;
+	c->io.handler = conn_event;
+	c->w = w;
+	c->peer = *peer;
+	c->last_rx_ms = w->now_ms;
+	timer_init(&c->timer);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->next = w->conns;
+	if (w->conns)
+		w->conns->prev = c;
+	w->conns = c;
+	w->nconns++;
+	vs_stat_inc(&w->stats, VS_STAT_TCP_ACCEPTED);
+	if (vs_loop_add(&w->loop, &c->io, EPOLLIN | EPOLLRDHUP)) {
+		tcp_conn_destroy(c);
+		return;
+	}
+	timer_start(&w->wheel, &c->timer, w->now_ms, 1000, conn_timer, c);
+}
+
+static void listener_event(struct vs_io *io, uint32_t events)
+{
+	struct tcp_listener *l = (struct tcp_listener *)io;
+
+	(void)events;
+	for (int i = 0; i < 64; i++) {
+		struct vs_sockaddr peer;
+		int fd;
+
+		peer.len = sizeof(peer.u.ss);
+		fd = accept4(io->fd, &peer.u.sa, &peer.len,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE)
+				vs_log_limited(VS_LOG_WARN, "tcp-accept",
+					       "accept failed: %s (raise the open file limit or lower tcp.max_connections)",
+					       strerror(errno));
+			return;
+		}
+		accept_one(l, fd, &peer);
+	}
+}
+
+int tcp_listener_attach(struct tcp_listener *l, struct vs_worker *w, int fd)
+{
+	l->io.fd = fd;
+	l->io.handler = listener_event;
+	l->w = w;
+	return vs_loop_add(&w->loop, &l->io, EPOLLIN);
+}
+
+void tcp_listener_close(struct tcp_listener *l)
+{
+	if (l->io.fd >= 0) {
+		vs_loop_del(&l->w->loop, &l->io);
+		close(l->io.fd);
+		l->io.fd = -1;
+	}
+}
+
+bool tcp_worker_pending_output(const struct vs_worker *w)
+{
+	for (const struct tcp_conn *c = w->conns; c; c = c->next) {
+		if (c->wlen)
+			return true;
+	}
+	return false;
+}

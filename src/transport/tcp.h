@@ -1,0 +1,50 @@
+/*
+ * tcp.h - SIP over TCP: listeners and connections owned by one worker.
+ */
+#ifndef VS_TRANSPORT_TCP_H
+#define VS_TRANSPORT_TCP_H
+
+#include <stdbool.h>
+
+#include "core/loop.h"
+#include "core/timer.h"
+#include "transport/addr.h"
+
+struct vs_worker;
+
+struct tcp_listener {
+	struct vs_io io;
+	struct vs_worker *w;
+};
+
+struct tcp_conn {
+	struct vs_io io;
+	struct vs_worker *w;
+	struct vs_sockaddr peer;
+	struct tcp_conn *prev, *next;
+
+	char *rbuf;	/* received bytes; grows up to tcp.max_buffer */
+	size_t rstart;	/* first unconsumed byte */
+	size_t rlen;	/* end of received bytes */
+	size_t rcap;
+	size_t scanned; /* framing progress, see tcp_frame_next */
+
+	char *wbuf;	/* bytes the kernel did not take yet */
+	size_t wlen, wcap;
+
+	struct timer timer;
+	uint64_t last_rx_ms;
+	uint64_t msg_start_ms; /* first byte of an unfinished message, or 0 */
+	bool want_out;
+	bool closing;
+};
+
+int tcp_listener_attach(struct tcp_listener *l, struct vs_worker *w, int fd);
+void tcp_listener_close(struct tcp_listener *l);
+/* Queue bytes on a connection; false if it had to be closed. */
+bool tcp_conn_send(struct tcp_conn *c, const char *buf, size_t len);
+void tcp_conn_destroy(struct tcp_conn *c);
+/* True while any connection of the worker still has bytes to write. */
+bool tcp_worker_pending_output(const struct vs_worker *w);
+
+#endif
