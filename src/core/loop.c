@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "core/timer.h"
+
 int vs_loop_init(struct vs_loop *l)
 {
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -40,11 +42,13 @@ int vs_loop_del(struct vs_loop *l, struct vs_io *io)
 	return ctl(l, EPOLL_CTL_DEL, io, 0);
 }
 
-int vs_loop_poll(struct vs_loop *l, int timeout_ms)
+int vs_loop_poll(struct vs_loop *l, int timeout_ms, uint64_t *now_ms)
 {
 	struct epoll_event ev[64];
 	int n = epoll_wait(l->epfd, ev, 64, timeout_ms);
 
+	if (now_ms)
+		*now_ms = vs_now_ms();
 	for (int i = 0; i < n; i++) {
 		struct vs_io *io = ev[i].data.ptr;
 		io->handler(io, ev[i].events);

@@ -27,7 +27,11 @@ void vs_loop_close(struct vs_loop *l);
 int vs_loop_add(struct vs_loop *l, struct vs_io *io, uint32_t events);
 int vs_loop_mod(struct vs_loop *l, struct vs_io *io, uint32_t events);
 int vs_loop_del(struct vs_loop *l, struct vs_io *io);
-/* Wait up to timeout_ms (-1: forever) and dispatch; returns events seen. */
-int vs_loop_poll(struct vs_loop *l, int timeout_ms);
+/*
+ * Wait up to timeout_ms (-1: forever) and dispatch; returns events seen.
+ * When now_ms is given, it is refreshed after the wait and before any
+ * handler runs, so handlers never see the time from before a long sleep.
+ */
+int vs_loop_poll(struct vs_loop *l, int timeout_ms, uint64_t *now_ms);
 
 #endif

@@ -15,7 +15,7 @@ const char *vs_stat_name(unsigned id, char *buf, size_t size)
 {
 	if (id < VS_STAT_PARSE_BASE)
 		return names[id];
-	snprintf(buf, size, "drop.parse.%s",
+	snprintf(buf, size, "parse_error.%s",
 		 sip_err_name((enum sip_err)(id - VS_STAT_PARSE_BASE)));
 	return buf;
 }

@@ -34,6 +34,7 @@
 	X(TCP_MESSAGE_TIMEOUT, "tcp.message_timeout")                          \
 	X(TCP_OVERFLOW, "tcp.overflow")                                        \
 	X(TCP_FRAMING, "tcp.framing_error")                                    \
+	X(DROP_MALFORMED, "drop.malformed")                                    \
 	X(DROP_RESPONSE, "drop.stray_response")                                \
 	X(DROP_ACK, "drop.stateless_ack")                                      \
 	X(DROP_TRUNCATED, "drop.truncated_datagram")                           \
@@ -64,7 +65,11 @@ static inline void vs_stat_inc(struct vs_stats *s, unsigned id)
 	vs_stat_add(s, id, 1);
 }
 
-/* Counter name, e.g. "drop.parse.via" for a parse failure. */
+/*
+ * Counter name.  Parse failures are counted per reason as
+ * "parse_error.<reason>" whether or not they could be answered; those
+ * dropped without an answer are counted again in "drop.malformed".
+ */
 const char *vs_stat_name(unsigned id, char *buf, size_t size);
 
 #endif

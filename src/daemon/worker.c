@@ -88,8 +88,7 @@ static void *worker_main(void *arg)
 			if (timeout < 0 || timeout > 50)
 				timeout = 50;
 		}
-		vs_loop_poll(&w->loop, timeout);
-		w->now_ms = vs_now_ms();
+		vs_loop_poll(&w->loop, timeout, &w->now_ms);
 		timer_wheel_run(&w->wheel, w->now_ms);
 	}
 	while (w->conns)

@@ -238,6 +238,7 @@ bool sip_server_input(struct sip_server *srv, const struct sip_input *in,
 		    m->method != SIP_METHOD_ACK)
 			return reply(srv, in, out, m->err_status,
 				     m->err_phrase, NULL);
+		vs_stat_inc(srv->stats, VS_STAT_DROP_MALFORMED);
 		log_parse_error(srv, in);
 		return false;
 	}

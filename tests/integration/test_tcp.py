@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""SIP over TCP (RFC 3261 18.3, RFC 5626 3.5.1): partial reads, pipelined
+messages, CRLF keep-alives, mandatory Content-Length, the size cap, the
+per-source and total connection caps, the idle timeout and the deadline
+for finishing a message that has started (slow-loris)."""
+import os
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vstest import (Checks, Daemon, peer_closed, sip_request, status_of,
+                    tcp_connect, tcp_read_messages)
+
+PORT = 5092
+c = Checks("tcp")
+d = Daemon(PORT, extra="tcp = { idle_timeout = 3; message_timeout = 2; "
+           "max_connections = 6; max_connections_per_source = 4; };\n"
+           "limits = { message_size = 8192; };\n")
+try:
+    d.start()
+    req = lambda: sip_request(transport="TCP", ruri="sip:127.0.0.1")
+
+    s = tcp_connect("127.0.0.1", PORT)
+    s.sendall(req())
+    m = tcp_read_messages(s, 1)
+    c.check("OPTIONS over TCP gets 200", len(m) == 1 and status_of(m[0])[0] == 200, m)
+
+    # Partial reads: one byte at a time for the first 60, then the rest.
+    data = req()
+    for i in range(60):
+        s.sendall(data[i:i + 1])
+        time.sleep(0.005)
+    s.sendall(data[60:])
+    m = tcp_read_messages(s, 1)
+    c.check("a message arriving in pieces is framed", len(m) == 1 and status_of(m[0])[0] == 200)
+
+    # Pipelined: three requests in one segment, a body included.
+    body = "v=0\r\n\r\n"  # a blank line inside the body must not confuse framing
+    s.sendall(req() + sip_request(transport="TCP", body=body,
+                                  extra="Content-Type: application/sdp\r\n") + req())
+    m = tcp_read_messages(s, 3)
+    c.check("three pipelined requests get three answers",
+            len(m) == 3 and all(status_of(x)[0] == 200 for x in m), len(m))
+
+    s.sendall(b"\r\n\r\n")
+    s.settimeout(2)
+    pong = s.recv(10)
+    c.check("CRLFCRLF ping gets a CRLF pong", pong == b"\r\n", pong)
+    s.sendall(b"\r\n" + req())
+    m = tcp_read_messages(s, 1)
+    c.check("a CRLF before a request is skipped", len(m) == 1 and status_of(m[0])[0] == 200)
+    s.close()
+
+    s = tcp_connect("::1", PORT)
+    s.sendall(sip_request(transport="TCP", ruri="sip:[::1]", via_host="[::1]:5999"))
+    m = tcp_read_messages(s, 1)
+    c.check("TCP over IPv6", len(m) == 1 and status_of(m[0])[0] == 200)
+    s.close()
+
+    s = tcp_connect("127.0.0.1", PORT)
+    s.sendall(req().replace(b"Content-Length: 0\r\n", b""))
+    c.check("a request without Content-Length closes the connection", peer_closed(s))
+    s.close()
+
+    s = tcp_connect("127.0.0.1", PORT)
+    s.sendall(sip_request(transport="TCP", body="x" * 9000))
+    c.check("a message over limits.message_size closes the connection", peer_closed(s))
+    s.close()
+
+    time.sleep(0.3)
+    conns = [tcp_connect("127.0.0.1", PORT) for _ in range(4)]
+    extra = tcp_connect("127.0.0.1", PORT)
+    c.check("the 5th connection from one source is refused", peer_closed(extra, 2))
+    extra.close()
+    v6 = [tcp_connect("::1", PORT) for _ in range(2)]
+    more = tcp_connect("::1", PORT)
+    c.check("the 7th connection in total is refused", peer_closed(more, 2))
+    conns[0].sendall(req())
+    c.check("the admitted connections still work",
+            status_of((tcp_read_messages(conns[0], 1) or [b""])[0])[0] == 200)
+    st = d.stats()
+    c.check("refusals are counted", st.get("tcp.refused.source_limit", 0) >= 1
+            and st.get("tcp.refused.total_limit", 0) >= 1, st)
+    for x in conns + v6 + [more]:
+        x.close()
+    time.sleep(0.5)
+
+    s = tcp_connect("127.0.0.1", PORT)
+    t0 = time.time()
+    closed = peer_closed(s, 8)
+    c.check("an idle connection is closed after tcp.idle_timeout (3 s)",
+            closed and 2.5 <= time.time() - t0 <= 6, time.time() - t0)
+    s.close()
+
+    s = tcp_connect("127.0.0.1", PORT)
+    partial = req()[:40]
+    s.sendall(partial)
+    t0 = time.time()
+    # Keep the connection busy (not idle) but never finish the message.
+    closed = False
+    for i in range(12):
+        time.sleep(0.5)
+        try:
+            s.sendall(b"X")
+        except OSError:
+            closed = True
+            break
+    if not closed:
+        closed = peer_closed(s, 2)
+    c.check("a message not finished within tcp.message_timeout (2 s) closes the connection",
+            closed and time.time() - t0 < 7, time.time() - t0)
+    s.close()
+    st = d.stats()
+    c.check("timeouts and framing errors are counted",
+            st.get("tcp.idle_timeout", 0) >= 1 and st.get("tcp.message_timeout", 0) >= 1
+            and st.get("tcp.framing_error", 0) >= 1 and st.get("tcp.overflow", 0) >= 1, st)
+    c.check("all connections were released", st.get("tcp.connections", -1) == 0, st)
+
+    rc = d.stop()
+    c.check("SIGTERM: exit status 0", rc == 0, rc)
+    c.check("no sanitizer reports", not d.sanitizer_reports(), d.sanitizer_reports())
+except Exception as e:
+    c.check("test ran to the end", False, repr(e) + "\n" + d.stderr()[-3000:])
+finally:
+    d.cleanup()
+c.finish()

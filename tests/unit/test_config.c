@@ -1,0 +1,184 @@
+/* Unit tests for core/config.c: loading, defaults and precise errors. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/config.h"
+
+static char path[64];
+static struct vs_config cfg;
+static char err[1024];
+
+static int load(const char *text)
+{
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/vs-config-test-%d.conf", (int)getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	err[0] = 0;
+	int rc = vs_config_load(path, &cfg, err, sizeof(err));
+	unlink(path);
+	return rc;
+}
+
+/* The error names the file and line. */
+static void assert_err_at(int line, const char *needle)
+{
+	char prefix[128];
+
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
+	if (strncmp(err, prefix, strlen(prefix)) != 0 || !strstr(err, needle))
+		fail_msg("expected '%s...%s', got '%s'", prefix, needle, err);
+}
+
+static const char *minimal = "listen = ( { address = \"127.0.0.1\"; } );\n";
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	assert_int_equal(load(minimal), 0);
+	assert_int_equal(cfg.nlisten, 1);
+	assert_int_equal(cfg.listen[0].port, 5060);
+	assert_int_equal(cfg.listen[0].transports, VS_TP_UDP | VS_TP_TCP);
+	assert_string_equal(cfg.user, "voipshield");
+	assert_false(cfg.allow_root);
+	assert_true(cfg.workers >= 1);
+	assert_int_equal(cfg.sip.max_message_size, 65535);
+	assert_int_equal(cfg.sip.max_headers, 128);
+	assert_int_equal(cfg.sip.max_via, 32);
+	assert_int_equal(cfg.tcp_idle_timeout, 180);
+	assert_int_equal(cfg.tcp_max_connections_per_source, 64);
+	assert_int_equal(cfg.log.level, VS_LOG_INFO);
+}
+
+static void test_full(void **state)
+{
+	(void)state;
+	assert_int_equal(load(
+		"server = { user = \"nobody\"; allow_root = false; state_dir = \"/tmp/x\";\n"
+		"  workers = 3; domains = [ \"example.com\", \"sip.example.com\" ]; agent = \"\"; };\n"
+		"log = { level = \"debug\"; target = \"syslog\"; facility = \"local3\"; rate = 5; };\n"
+		"listen = ( { address = \"::1\"; port = 5070; transports = [ \"tcp\" ]; },\n"
+		"           { address = \"0.0.0.0\"; port = 5070; transports = [ \"udp\" ]; } );\n"
+		"limits = { message_size = 4096; headers = 40; header_length = 1024; via = 8; uri_length = 256; };\n"
+		"tcp = { idle_timeout = 60; message_timeout = 5; max_connections = 100;\n"
+		"  max_connections_per_source = 4; max_buffer = 8192; };\n"), 0);
+	assert_int_equal(cfg.workers, 3);
+	assert_int_equal(cfg.ndomains, 2);
+	assert_string_equal(cfg.domains[1], "sip.example.com");
+	assert_string_equal(cfg.agent, "");
+	assert_int_equal(cfg.log.level, VS_LOG_DEBUG);
+	assert_true(cfg.log.syslog);
+	assert_int_equal(cfg.listen[0].transports, VS_TP_TCP);
+	assert_int_equal(cfg.listen[0].sa.ss_family, AF_INET6);
+	assert_int_equal(cfg.sip.max_uri_length, 256);
+	assert_int_equal(cfg.tcp_max_buffer, 8192);
+}
+
+static void test_syntax_error_line(void **state)
+{
+	(void)state;
+	assert_int_not_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n\nserver = { user = ; };\n"), 0);
+	assert_err_at(3, "syntax error");
+}
+
+static void test_unknown_key(void **state)
+{
+	(void)state;
+	assert_int_not_equal(load("listen = ( { address = \"127.0.0.1\"; } );\nserver = {\n  usr = \"x\";\n};\n"), 0);
+	assert_err_at(3, "unknown key 'usr'");
+	assert_int_not_equal(load("listen = ( { address = \"127.0.0.1\"; } );\nfoo = 1;\n"), 0);
+	assert_err_at(2, "unknown key 'foo'");
+	assert_int_not_equal(load("listen = ( { address = \"127.0.0.1\"; prot = 1; } );\n"), 0);
+	assert_err_at(1, "unknown key 'prot'");
+}
+
+static void test_bad_values(void **state)
+{
+	(void)state;
+	assert_int_not_equal(load("listen = ( { address = \"127.0.0.1\"; port = 70000; } );\n"), 0);
+	assert_err_at(1, "'port' must be between 1 and 65535");
+	assert_int_not_equal(load("listen = ( { address = \"localhost\"; } );\n"), 0);
+	assert_err_at(1, "not an IPv4 or IPv6 address");
+	assert_int_not_equal(load("listen = ( { address = \"127.0.0.1\"; transports = [\"sctp\"]; } );\n"), 0);
+	assert_err_at(1, "transport 'sctp'");
+	assert_int_not_equal(load("listen = ( { address = \"127.0.0.1\"; } );\nlog = { level = \"loud\"; };\n"), 0);
+	assert_err_at(2, "log level 'loud'");
+	assert_int_not_equal(load("listen = ( { address = \"127.0.0.1\"; } );\nserver = { allow_root = 1; };\n"), 0);
+	assert_err_at(2, "true or false");
+	assert_int_not_equal(load("listen = ( { address = \"127.0.0.1\"; } );\nlimits = { headers = 100000; };\n"), 0);
+	assert_err_at(2, "'headers' must be between");
+	assert_int_not_equal(load("listen = ( { address = \"127.0.0.1\"; } );\nserver = { user = 5; };\n"), 0);
+	assert_err_at(2, "must be a string");
+	assert_int_not_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+				  "tcp = { max_buffer = 8192; };\n"), 0);
+	assert_true(strstr(err, "tcp.max_buffer") != NULL);
+}
+
+static void test_listen_required_and_unique(void **state)
+{
+	(void)state;
+	assert_int_not_equal(load("server = { workers = 1; };\n"), 0);
+	assert_true(strstr(err, "no 'listen' section") != NULL);
+	assert_int_not_equal(load("listen = ( { address = \"127.0.0.1\"; },\n"
+				  "  { address = \"127.0.0.1\"; transports = [\"udp\"]; } );\n"), 0);
+	assert_err_at(2, "defined twice");
+	/* Same address, different transports: allowed. */
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; transports = [\"tcp\"]; },\n"
+			      "  { address = \"127.0.0.1\"; transports = [\"udp\"]; } );\n"), 0);
+}
+
+static void test_missing_file(void **state)
+{
+	(void)state;
+	assert_int_not_equal(vs_config_load("/nonexistent/vs.conf", &cfg, err, sizeof(err)), 0);
+	assert_true(strstr(err, "/nonexistent/vs.conf: cannot read file") != NULL);
+}
+
+static void test_needs_restart(void **state)
+{
+	struct vs_config *a = malloc(sizeof(*a));
+
+	(void)state;
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\nlog = { level = \"info\"; };\n"), 0);
+	memcpy(a, &cfg, sizeof(*a));
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\nlog = { level = \"debug\"; };\n"), 0);
+	assert_false(vs_config_needs_restart(a, &cfg));
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; port = 5061; } );\n"), 0);
+	assert_true(vs_config_needs_restart(a, &cfg));
+	free(a);
+}
+
+static void test_example_is_valid(void **state)
+{
+	(void)state;
+	/* The shipped example must always load. */
+	assert_int_equal(vs_config_load(VS_SOURCE_DIR "/examples/standalone.conf",
+					&cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.nlisten, 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_syntax_error_line),
+		cmocka_unit_test(test_unknown_key),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_listen_required_and_unique),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_needs_restart),
+		cmocka_unit_test(test_example_is_valid),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
