@@ -1,0 +1,19 @@
+#!/bin/sh
+# All benchmarks, in one run:  bench/run.sh BUILD_DIR
+#  1. parser throughput on one core and callgrind instructions per message;
+#  2. stateless OPTIONS, VoIPShield against Kamailio, CPU per request.
+# Environment: RATES, SECONDS, REPEAT for step 2 (see options_vs_kamailio.sh).
+set -eu
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+
+echo "== SIP parser: messages per second on one core (taskset -c 1) =="
+taskset -c 1 "$build/bench/bench_parse" --seconds "${PARSE_SECONDS:-6}"
+
+echo
+echo "== SIP parser: instructions per message (valgrind --tool=callgrind, proxy level) =="
+"$here/callgrind_parse.sh" "$build"
+
+echo
+echo "== Stateless OPTIONS: VoIPShield vs Kamailio =="
+"$here/options_vs_kamailio.sh" "$build" "${RATES:-1000 2000 4000 8000 16000}" "${SECONDS:-10}" "${REPEAT:-3}"
