@@ -49,7 +49,7 @@ bool vs_log_enabled(enum vs_log_level level)
 }
 
 /* Caller holds log_lock. */
-static void emit(enum vs_log_level level, const char *suffix, const char *fmt,
+__attribute__((format(printf, 3, 0))) static void emit(enum vs_log_level level, const char *suffix, const char *fmt,
 		 va_list ap)
 {
 	char line[2048];

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -99,6 +100,12 @@ int vs_control_request(const char *state_dir, const char *cmd, FILE *out)
 			close(fd);
 		return -1;
 	}
+	/* A daemon that accepts but never answers must not hang the CLI. */
+	{
+		struct timeval tv = {10, 0};
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
 	snprintf(buf, sizeof(buf), "%s\n", cmd);
 	if (send(fd, buf, strlen(buf), MSG_NOSIGNAL) < 0) {
 		fprintf(stderr, "voipshield: control socket: %s\n", strerror(errno));
@@ -107,6 +114,12 @@ int vs_control_request(const char *state_dir, const char *cmd, FILE *out)
 	}
 	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
 		fwrite(buf, 1, (size_t)n, out);
+	if (n < 0) {
+		fprintf(stderr, "voipshield: no complete answer from the daemon: %s\n",
+			errno == EAGAIN ? "timed out after 10 s" : strerror(errno));
+		close(fd);
+		return -1;
+	}
 	close(fd);
 	return 0;
 }

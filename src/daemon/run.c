@@ -152,6 +152,9 @@ static int open_sockets(struct run *r)
 
 		memcpy(&a.u.ss, &l->sa, l->salen);
 		a.len = l->salen;
+		if (((l->transports & VS_TP_UDP) && vs_sock_probe(&a, SOCK_DGRAM)) ||
+		    ((l->transports & VS_TP_TCP) && vs_sock_probe(&a, SOCK_STREAM)))
+			goto fail;
 		for (unsigned w = 0; w < nw; w++) {
 			int fd;
 			if (l->transports & VS_TP_UDP) {
@@ -177,7 +180,7 @@ fail:
 			"voipshield: %s:%d: cannot listen on %s port %u: %s%s\n",
 			cfg->path, l->line, l->address, l->port, strerror(errno),
 			errno == EADDRINUSE
-				? " (another program uses this port)"
+				? " (another program, or another voipshield, uses this port)"
 			: errno == EACCES
 				? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
 			: errno == EADDRNOTAVAIL

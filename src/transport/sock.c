@@ -54,3 +54,24 @@ int vs_sock_tcp_listen(const struct vs_sockaddr *a, int backlog)
 	}
 	return fd;
 }
+
+int vs_sock_probe(const struct vs_sockaddr *a, int type)
+{
+	int fd = socket(a->u.sa.sa_family, type | SOCK_CLOEXEC, 0);
+	int one = 1, rc = 0, e = 0;
+
+	if (fd < 0)
+		return -1;
+	/* SO_REUSEADDR only: TIME_WAIT leftovers do not count as in use. */
+	if (type == SOCK_STREAM)
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (a->u.sa.sa_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, &a->u.sa, a->len)) {
+		rc = -1;
+		e = errno;
+	}
+	close(fd);
+	errno = e;
+	return rc;
+}

@@ -14,6 +14,13 @@
  * Returns the descriptor, or -1 with errno set.
  */
 int vs_sock_udp(const struct vs_sockaddr *a);
+/*
+ * SO_REUSEPORT would let a second daemon (same user) bind the same port
+ * silently and take half the traffic.  Before opening the real sockets,
+ * bind a probe without SO_REUSEPORT: it fails with EADDRINUSE when anybody
+ * holds the port.  Returns 0 or -1 with errno set.
+ */
+int vs_sock_probe(const struct vs_sockaddr *a, int type);
 int vs_sock_tcp_listen(const struct vs_sockaddr *a, int backlog);
 
 #endif

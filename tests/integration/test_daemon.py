@@ -73,6 +73,17 @@ try:
     c.check("a second daemon with the same state directory refuses",
             other.returncode != 0 and "another voipshield" in other.stderr, other.stderr)
 
+    # A second daemon with its own state directory but the same port must
+    # not share it silently (SO_REUSEPORT would allow that).
+    twin = Daemon(PORT)
+    try:
+        r = subprocess.run([VS_BIN, "--config", twin.conf], capture_output=True, text=True,
+                           timeout=20)
+        c.check("a second daemon on the same port refuses and says why",
+                r.returncode != 0 and "uses this port" in r.stderr, r.stderr)
+    finally:
+        twin.cleanup()
+
     # SIGHUP with a good file: applied.
     d.write_config(d.text.replace('level = "info";', 'level = "debug";'))
     d.signal(signal.SIGHUP)
