@@ -219,7 +219,10 @@ int sip_addr_next(struct sip_hdr_iter *it, struct sip_addr *a,
 	err = sip_addr_parse(&it->s, a, kind, max_uri);
 	if (err)
 		return EBADMSG;
-	if (a->star && it->count > 1)
+	/* RFC 3261 10.2.2: "*" stands alone, also across Contact fields. */
+	if (a->star && (it->count > 1 || it->hdr->next ||
+			sip_msg_hdr(it->msg, (enum sip_hdr_id)it->hdr->id) !=
+				it->hdr))
 		return EBADMSG;
 	probe = it->s;
 	scan_sws(&probe);

@@ -47,6 +47,7 @@ static struct pl *known_param(struct sip_auth *a, const struct pl *name)
 
 int sip_auth_parse(const struct pl *value, struct sip_auth *a)
 {
+	struct pl names[SIP_AUTH_MAX_PARAMS];
 	struct scan s;
 
 	memset(a, 0, sizeof(*a));
@@ -68,14 +69,19 @@ int sip_auth_parse(const struct pl *value, struct sip_auth *a)
 			return EBADMSG;
 		}
 		val = pl_from_range(vstart, s.p);
-		if (++a->param_count > SIP_AUTH_MAX_PARAMS)
+		if (a->param_count >= SIP_AUTH_MAX_PARAMS)
 			return EBADMSG;
-		slot = known_param(a, &name);
-		if (slot) {
-			if (slot->p) /* a parameter given twice */
+		/* RFC 7235 2.1 / RFC 7616 3.4: each parameter at most once,
+		 * known or not; a second value could confuse whoever reads
+		 * the field after us. */
+		for (unsigned i = 0; i < a->param_count; i++) {
+			if (pl_caseeq(&names[i], &name))
 				return EBADMSG;
-			*slot = val;
 		}
+		names[a->param_count++] = name;
+		slot = known_param(a, &name);
+		if (slot)
+			*slot = val;
 		scan_sws(&s);
 		if (scan_eof(&s))
 			return 0;

@@ -243,7 +243,10 @@ static int split_headers(struct sip_msg *m, const char *p, const char *end)
 			const char *q = p;
 			uint16_t idx;
 
-			if (m->hdr_count >= lim->max_headers) {
+			/* The ceiling guards the array should a configured
+			 * limit be above it. */
+			if (m->hdr_count >= lim->max_headers ||
+			    m->hdr_count >= SIP_MAX_HEADERS_CEILING) {
 				fail(m, SIP_ERR_TOO_MANY_HEADERS, 0,
 				     "Too many header fields");
 				return EBADMSG;
@@ -319,13 +322,19 @@ static int parse_from_to(struct sip_msg *m, enum sip_hdr_id id,
 {
 	const struct sip_hdr *h = single(m, id, missing, dup);
 	struct scan s;
+	int rc;
 
 	if (!h)
 		return EBADMSG;
 	scan_init(&s, &h->value);
-	if (sip_addr_parse(&s, addr, SIP_ADDR_FROM_TO,
-			   m->limits->max_uri_length) ||
-	    !scan_eof(&s)) {
+	rc = sip_addr_parse(&s, addr, SIP_ADDR_FROM_TO,
+			    m->limits->max_uri_length);
+	if (rc == EOVERFLOW) {
+		/* Counted apart from syntax errors: a limit was hit. */
+		fail(m, SIP_ERR_URI_TOO_LONG, 0, "URI too long");
+		return EBADMSG;
+	}
+	if (rc || !scan_eof(&s)) {
 		fail(m, err, 0, bad);
 		return EBADMSG;
 	}
@@ -447,23 +456,12 @@ int sip_msg_parse(struct sip_msg *m, const char *buf, size_t len,
 	bool bad = false;
 	int start_err;
 
+	/* Clear every field but the header array, so that nothing of a
+	 * previous message (the struct is reused) survives a failed parse. */
+	memset(m, 0, offsetof(struct sip_msg, hdrs));
 	m->raw = pl_make(buf, len);
 	m->limits = limits;
-	m->err = SIP_ERR_NONE;
-	m->err_status = 0;
-	m->err_phrase = NULL;
-	m->hdr_count = 0;
-	m->via_count = 0;
-	m->has_clen = false;
-	m->clen = 0;
-	m->status = 0;
 	m->max_forwards = -1;
-	m->method = SIP_METHOD_OTHER;
-	m->method_name = (struct pl)PL_INIT;
-	m->ruri_raw = (struct pl)PL_INIT;
-	m->call_id = (struct pl)PL_INIT;
-	m->body = (struct pl)PL_INIT;
-	memset(m->first, 0, sizeof(m->first));
 
 	if (len > limits->max_message_size || len > SIP_MAX_MESSAGE_CEILING) {
 		fail(m, SIP_ERR_TOO_LARGE, 0, "Message Too Large");
@@ -483,8 +481,9 @@ int sip_msg_parse(struct sip_msg *m, const char *buf, size_t len,
 		return EBADMSG;
 	}
 	line = pl_from_range(p, (lf > p && lf[-1] == '\r') ? lf - 1 : lf);
-	if (line.l >= 4 && (memcmp(line.p, "SIP/", 4) == 0 ||
-			    memcmp(line.p, "sip/", 4) == 0))
+	/* "SIP" is case-insensitive like every ABNF literal (RFC 5234
+	 * 2.3); no method token contains '/', so this cannot misfire. */
+	if (line.l >= 4 && pl_caseeq_str(&(struct pl){line.p, 4}, "SIP/"))
 		start_err = parse_status_line(m, line);
 	else
 		start_err = parse_request_line(m, line);

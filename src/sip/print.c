@@ -5,6 +5,7 @@
  */
 #include "sip/print.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 
 /* Copy a header value, turning each fold into a single space. */
@@ -44,6 +45,31 @@ static bool inside(const struct pl *outer, const struct pl *inner)
 }
 
 /*
+ * Whether the sent-by host is the source address (RFC 3261 18.2.1).  An
+ * IPv6 sent-by is a reference ("[::1]") while the source is written bare,
+ * and either may use another of the textual forms of one address, so IPv6
+ * addresses are compared as binary addresses.
+ */
+static bool host_is_src(const struct sip_via *via, const struct pl *ip)
+{
+	char ta[64], tb[64];
+	unsigned char ba[16], bb[16];
+	struct pl inner, src = *ip;
+
+	if (via->host_type != SIP_HOST_IPV6)
+		return pl_caseeq(&via->host, ip);
+	if (src.l >= 2 && src.p[0] == '[' && src.p[src.l - 1] == ']')
+		src = pl_make(src.p + 1, src.l - 2);
+	inner = pl_make(via->host.p + 1, via->host.l - 2);
+	if (inner.l >= sizeof(ta) || src.l >= sizeof(tb))
+		return false;
+	pl_strcpy(&inner, ta, sizeof(ta));
+	pl_strcpy(&src, tb, sizeof(tb));
+	return inet_pton(AF_INET6, ta, ba) == 1 &&
+	       inet_pton(AF_INET6, tb, bb) == 1 && memcmp(ba, bb, 16) == 0;
+}
+
+/*
  * The top via-parm with received and rport set from the source address:
  * received whenever the sent-by host differs from the source or rport was
  * asked for, rport filled with the source port (RFC 3581 4).  Existing
@@ -60,7 +86,7 @@ static void put_top_via(struct mbuf *mb, const struct sip_via *via,
 		put_unfolded(mb, &via->value);
 		return;
 	}
-	add_received = via->rport || !pl_eq(&via->host, &src->ip);
+	add_received = via->rport || !host_is_src(via, &src->ip);
 	if (inside(&via->value, &via->received_param))
 		skip[0] = &via->received_param;
 	if (inside(&via->value, &via->rport_param))

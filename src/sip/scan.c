@@ -366,7 +366,8 @@ static bool scan_hostname(struct scan *s)
 	}
 	if (!top || !sc_is(*top, SC_ALPHA) || last_end == NULL)
 		return false;
-	if ((size_t)(p - s->p) > 254)
+	/* 253 bytes, or 254 with the final dot of a fully qualified name. */
+	if ((size_t)(last_end - s->p) > 253)
 		return false;
 	s->p = p;
 	return true;
@@ -402,24 +403,24 @@ bool sip_host_valid(const struct pl *pl, enum sip_host_type *type)
 	if (!pl->p || pl->l == 0)
 		return false;
 	scan_init(&s, pl);
-	if (!scan_host(&s, NULL, type)) {
-		/* received= may carry a bare IPv6 address (RFC 3261 18.2.1). */
-		struct scan v6;
-		char tmp[64];
-		if (pl->l + 2 > sizeof(tmp) || memchr(pl->p, ':', pl->l) == NULL)
-			return false;
-		tmp[0] = '[';
-		memcpy(tmp + 1, pl->p, pl->l);
-		tmp[pl->l + 1] = ']';
-		v6.p = tmp;
-		v6.end = tmp + pl->l + 2;
-		if (!scan_ipv6ref(&v6) || v6.p != v6.end)
-			return false;
-		if (type)
-			*type = SIP_HOST_IPV6;
-		return true;
-	}
-	return scan_eof(&s);
+	return scan_host(&s, NULL, type) && scan_eof(&s);
+}
+
+bool sip_ipv6_valid(const struct pl *pl)
+{
+	struct scan v6;
+	char tmp[64];
+
+	/* Reuse the reference scanner on a bracketed copy; the longest
+	 * valid address (with an IPv4 tail) is 45 bytes. */
+	if (!pl->p || pl->l == 0 || pl->l + 2 > sizeof(tmp))
+		return false;
+	tmp[0] = '[';
+	memcpy(tmp + 1, pl->p, pl->l);
+	tmp[pl->l + 1] = ']';
+	v6.p = tmp;
+	v6.end = tmp + pl->l + 2;
+	return scan_ipv6ref(&v6) && v6.p == v6.end;
 }
 
 bool scan_generic_param(struct scan *s, struct pl *name, struct pl *value)

@@ -98,8 +98,10 @@ enum sip_host_type {
 };
 bool scan_host(struct scan *s, struct pl *out, enum sip_host_type *type);
 
-/* Validate a whole slice as a host (used for received= and maddr=). */
+/* Validate a whole slice as a host (used for maddr=). */
 bool sip_host_valid(const struct pl *pl, enum sip_host_type *type);
+/* Validate a whole slice as an IPv6address without brackets. */
+bool sip_ipv6_valid(const struct pl *pl);
 
 /*
  * One generic parameter: SEMI name [EQUAL (token / host / quoted-string)].

@@ -29,13 +29,50 @@ static bool valid_escaped_run(const char *p, const char *end, uint16_t cls,
 	return true;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = vs_tolower(c);
+	return c - 'a' + 10;
+}
+
+/* One character of a validated name: %HH decoded, case folded. */
+static char name_char(const char **pp)
+{
+	const char *p = *pp;
+
+	if (*p == '%') {
+		*pp = p + 3;
+		return vs_tolower((char)(hexval(p[1]) * 16 + hexval(p[2])));
+	}
+	*pp = p + 1;
+	return vs_tolower(*p);
+}
+
+/* Parameter names are equal ignoring case and escaping (RFC 3261 19.1.4). */
+static bool pname_eq(const struct pl *a, const struct pl *b)
+{
+	const char *pa = a->p, *ea = pl_end(a);
+	const char *pb = b->p, *eb = pl_end(b);
+
+	while (pa < ea && pb < eb) {
+		if (name_char(&pa) != name_char(&pb))
+			return false;
+	}
+	return pa == ea && pb == eb;
+}
+
 /*
  * uri-parameters = *( ";" uri-parameter ); every name and value is a run of
  * paramchar (RFC 3261 25.1).  Records transport, maddr and lr on the way.
+ * RFC 3261 19.1.1: a parameter name must not appear twice; URI comparison
+ * (19.1.4) depends on it.
  */
 static int parse_sip_params(struct sip_uri *uri, const char *p,
 			    const char *end)
 {
+	struct pl names[SIP_URI_MAX_PARAMS];
 	int count = 0;
 
 	while (p < end) {
@@ -44,7 +81,7 @@ static int parse_sip_params(struct sip_uri *uri, const char *p,
 
 		if (*p != ';')
 			return EBADMSG;
-		if (++count > SIP_URI_MAX_PARAMS)
+		if (count >= SIP_URI_MAX_PARAMS)
 			return EOVERFLOW;
 		name = ++p;
 		while (p < end && *p != ';' && *p != '=')
@@ -52,6 +89,12 @@ static int parse_sip_params(struct sip_uri *uri, const char *p,
 		name_end = p;
 		if (!valid_escaped_run(name, name_end, SC_PARAM, false))
 			return EBADMSG;
+		n = pl_from_range(name, name_end);
+		for (int i = 0; i < count; i++) {
+			if (pname_eq(&names[i], &n))
+				return EBADMSG;
+		}
+		names[count++] = n;
 		if (p < end && *p == '=') {
 			val = ++p;
 			while (p < end && *p != ';')
@@ -60,7 +103,6 @@ static int parse_sip_params(struct sip_uri *uri, const char *p,
 			if (!valid_escaped_run(val, val_end, SC_PARAM, false))
 				return EBADMSG;
 		}
-		n = pl_from_range(name, name_end);
 		if (pl_caseeq_str(&n, "transport")) {
 			if (!val)
 				return EBADMSG;
@@ -181,6 +223,7 @@ static int parse_tel(struct sip_uri *uri, const char *p, const char *end)
 	bool global = p < end && *p == '+';
 	bool have_digit = false;
 	bool have_context = false;
+	struct pl names[SIP_URI_MAX_PARAMS];
 	int count = 0;
 
 	if (global)
@@ -204,13 +247,21 @@ static int parse_tel(struct sip_uri *uri, const char *p, const char *end)
 		const char *name = ++p, *name_end, *val = NULL;
 		struct pl n;
 
-		if (++count > SIP_URI_MAX_PARAMS)
+		if (count >= SIP_URI_MAX_PARAMS)
 			return EOVERFLOW;
 		while (p < end && (sc_is(*p, SC_ALPHA | SC_DIGIT) || *p == '-'))
 			p++;
 		name_end = p;
 		if (name == name_end)
 			return EBADMSG;
+		/* RFC 3966 3: no parameter name may appear more than once
+		 * (comparison in section 4 relies on it). */
+		n = pl_from_range(name, name_end);
+		for (int i = 0; i < count; i++) {
+			if (pl_caseeq(&names[i], &n))
+				return EBADMSG;
+		}
+		names[count++] = n;
 		if (p < end && *p == '=') {
 			val = ++p;
 			while (p < end && *p != ';')
@@ -220,7 +271,6 @@ static int parse_tel(struct sip_uri *uri, const char *p, const char *end)
 		}
 		if (p < end && *p != ';')
 			return EBADMSG;
-		n = pl_from_range(name, name_end);
 		if (pl_caseeq_str(&n, "phone-context")) {
 			if (!val)
 				return EBADMSG;
@@ -310,19 +360,14 @@ bool sip_uri_param(const struct sip_uri *uri, const char *name,
 	return false;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = vs_tolower(c);
-	return c - 'a' + 10;
-}
-
 long sip_uri_unescape(const struct pl *in, char *dst, size_t size)
 {
 	size_t n = 0;
-	const char *p = in->p, *end = pl_end(in);
+	const char *p = in->p, *end;
 
+	if (!p) /* an absent user part decodes to nothing */
+		return 0;
+	end = pl_end(in);
 	while (p < end) {
 		char c = *p;
 		if (c == '%' && end - p >= 3 && sc_is(p[1], SC_HEX) &&

@@ -14,7 +14,10 @@ enum sip_uri_scheme {
 	SIP_URI_TEL,
 };
 
-/* Hard cap on parameters and headers in one URI: parsing stays linear. */
+/*
+ * Hard cap on parameters and headers in one URI, which keeps parsing cheap
+ * (the check for a repeated parameter name is quadratic in it).
+ */
 #define SIP_URI_MAX_PARAMS 64
 
 struct sip_uri {
@@ -36,7 +39,8 @@ struct sip_uri {
 
 /*
  * Parse a whole slice as a URI.  Returns 0, EBADMSG when it is not a valid
- * sip:, sips: or tel: URI, EPROTONOSUPPORT for a syntactically plausible
+ * sip:, sips: or tel: URI (a parameter name given twice included: RFC 3261
+ * 19.1.1, RFC 3966 3), EPROTONOSUPPORT for a syntactically plausible
  * URI of another scheme (RFC 3261 416 Unsupported URI Scheme), or
  * EOVERFLOW when it holds more than SIP_URI_MAX_PARAMS parameters.
  */

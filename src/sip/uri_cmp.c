@@ -42,11 +42,16 @@ static int next_char(const char **pp, const char *end)
 
 static bool esc_eq(const struct pl *a, const struct pl *b, bool icase)
 {
-	const char *pa = a->p, *ea = pl_end(a);
-	const char *pb = b->p, *eb = pl_end(b);
+	const char *pa, *ea, *pb, *eb;
 
+	/* Test for absent parts first: pl_end() of an unset slice would
+	 * offset a NULL pointer. */
 	if (!a->p || !b->p)
 		return !a->p && !b->p;
+	pa = a->p;
+	ea = pl_end(a);
+	pb = b->p;
+	eb = pl_end(b);
 	while (pa < ea && pb < eb) {
 		int ca = next_char(&pa, ea), cb = next_char(&pb, eb);
 		if (icase && ca < 0x100 && cb < 0x100) {
@@ -156,16 +161,36 @@ static bool sip_params_eq(const struct sip_uri *a, const struct sip_uri *b)
 	return true;
 }
 
-/* Headers are never ignored: each side's headers must all be in the other. */
+/* Whether list holds the header name=value; a name may repeat. */
+static bool header_in(const struct pl *list, const struct pl *name,
+		      const struct pl *value)
+{
+	struct kv_iter it = {list->p, list->p ? pl_end(list) : NULL, '&'};
+	struct pl n, v;
+
+	if (!list->p)
+		return false;
+	while (kv_next(&it, &n, &v)) {
+		if (esc_eq(&n, name, true) && value_eq(&v, value))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Headers are never ignored: each side's headers must all be in the
+ * other.  Unlike parameters a header may be given twice ("?Route=a&
+ * Route=b"), so every occurrence of the name is looked at.
+ */
 static bool headers_subset(const struct pl *a, const struct pl *b)
 {
 	struct kv_iter it = {a->p, a->p ? pl_end(a) : NULL, '&'};
-	struct pl n, va, vb;
+	struct pl n, va;
 
 	if (!a->p)
 		return true;
 	while (kv_next(&it, &n, &va)) {
-		if (!kv_find(b, '&', &n, &vb) || !value_eq(&va, &vb))
+		if (!header_in(b, &n, &va))
 			return false;
 	}
 	return true;
@@ -196,6 +221,22 @@ static bool tel_number_eq(const struct pl *a, const struct pl *b)
 	}
 }
 
+/*
+ * RFC 3966 4: an extension, or a phone-context that is a global number, is
+ * compared digit by digit without visual separators; any other value
+ * case-insensitively (a phone-context domain name is a host name).
+ */
+static bool tel_value_eq(const struct pl *name, const struct pl *a,
+			 const struct pl *b)
+{
+	if (a->p && b->p && a->l && b->l &&
+	    (pl_caseeq_str(name, "ext") ||
+	     (pl_caseeq_str(name, "phone-context") && a->p[0] == '+' &&
+	      b->p[0] == '+')))
+		return tel_number_eq(a, b);
+	return value_eq(a, b);
+}
+
 /* Same set of parameters with equal values, in any order. */
 static bool tel_params_eq(const struct sip_uri *a, const struct sip_uri *b)
 {
@@ -207,7 +248,8 @@ static bool tel_params_eq(const struct sip_uri *a, const struct sip_uri *b)
 						       : NULL, ';'};
 	while (kv_next(&it, &n, &va)) {
 		na++;
-		if (!kv_find(&b->params, ';', &n, &vb) || !value_eq(&va, &vb))
+		if (!kv_find(&b->params, ';', &n, &vb) ||
+		    !tel_value_eq(&n, &va, &vb))
 			return false;
 	}
 	it = (struct kv_iter){b->params.p, b->params.p ? pl_end(&b->params)

@@ -22,12 +22,23 @@ static int walk_addrs(const struct sip_msg *m, enum sip_hdr_id id,
 	return err == ENOENT ? 0 : EBADMSG;
 }
 
-static int walk_tokens(const struct sip_msg *m, enum sip_hdr_id id)
+static int walk_tokens(const struct sip_msg *m, enum sip_hdr_id id,
+		       bool may_be_empty)
 {
 	struct sip_hdr_iter it;
 	struct pl tok;
 	int err;
 
+	/* sip_token_next() passes over empty fields, which only some of
+	 * these headers allow. */
+	if (!may_be_empty) {
+		const struct sip_hdr *h;
+
+		for (h = sip_msg_hdr(m, id); h; h = sip_msg_hdr_next(m, h)) {
+			if (h->value.l == 0)
+				return EBADMSG;
+		}
+	}
 	sip_hdr_iter_init(&it, m, id);
 	while ((err = sip_token_next(&it, &tok)) == 0)
 		;
@@ -69,10 +80,17 @@ int sip_msg_parse_all(const struct sip_msg *m)
 	static const enum sip_hdr_id plain[] = {
 		SIP_HDR_REFER_TO, SIP_HDR_REFERRED_BY, SIP_HDR_REPLY_TO,
 		SIP_HDR_P_ASSERTED_IDENTITY, SIP_HDR_P_PREFERRED_IDENTITY};
-	static const enum sip_hdr_id tokens[] = {
-		SIP_HDR_SUPPORTED, SIP_HDR_REQUIRE, SIP_HDR_PROXY_REQUIRE,
-		SIP_HDR_UNSUPPORTED, SIP_HDR_ALLOW, SIP_HDR_ALLOW_EVENTS,
-		SIP_HDR_CONTENT_ENCODING};
+	/* Supported and Allow may be empty, the others hold at least one
+	 * token (RFC 3261 20.1, 20.29, 20.32, 20.37, 20.40; RFC 6665). */
+	static const struct {
+		enum sip_hdr_id id;
+		bool may_be_empty;
+	} tokens[] = {
+		{SIP_HDR_SUPPORTED, true},	   {SIP_HDR_ALLOW, true},
+		{SIP_HDR_REQUIRE, false},	   {SIP_HDR_PROXY_REQUIRE, false},
+		{SIP_HDR_UNSUPPORTED, false},	   {SIP_HDR_ALLOW_EVENTS, false},
+		{SIP_HDR_CONTENT_ENCODING, false},
+	};
 
 	if (walk_addrs(m, SIP_HDR_CONTACT, SIP_ADDR_CONTACT))
 		return EBADMSG;
@@ -85,7 +103,7 @@ int sip_msg_parse_all(const struct sip_msg *m)
 			return EBADMSG;
 	}
 	for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
-		if (walk_tokens(m, tokens[i]))
+		if (walk_tokens(m, tokens[i].id, tokens[i].may_be_empty))
 			return EBADMSG;
 	}
 	for (uint32_t i = 0; i < m->hdr_count; i++) {

@@ -17,6 +17,46 @@ static bool dup_param(bool *seen)
 	return false;
 }
 
+/*
+ * via-received = "received" EQUAL (IPv4address / IPv6address) (RFC 3261
+ * 25.1).  The colons of a bare IPv6address are no token characters, so
+ * scan_generic_param() cannot take that form: scan it here.  Anything
+ * else is left to the generic scanner.
+ */
+static bool scan_received_ipv6(struct scan *s, struct pl *name,
+			       struct pl *value)
+{
+	struct scan save = *s;
+	const char *v;
+
+	if (!scan_sep(s, ';') || !scan_token(s, name) ||
+	    !pl_caseeq_str(name, "received") || !scan_sep(s, '='))
+		goto fail;
+	v = s->p;
+	while (s->p < s->end &&
+	       (sc_is(*s->p, SC_HEX) || *s->p == ':' || *s->p == '.'))
+		s->p++;
+	*value = pl_from_range(v, s->p);
+	if (!memchr(v, ':', value->l))
+		goto fail;
+	return true;
+fail:
+	*s = save;
+	return false;
+}
+
+/* The received address; RFC 5118 4.5 asks to accept brackets too. */
+static bool received_valid(const struct pl *v)
+{
+	enum sip_host_type t;
+
+	if (v->p[0] == '[')
+		return sip_host_valid(v, &t) && t == SIP_HOST_IPV6;
+	if (memchr(v->p, ':', v->l))
+		return sip_ipv6_valid(v);
+	return sip_host_valid(v, &t) && t == SIP_HOST_IPV4;
+}
+
 static int via_params(struct scan *s, struct sip_via *via)
 {
 	struct pl name, value;
@@ -31,7 +71,8 @@ static int via_params(struct scan *s, struct sip_via *via)
 		scan_sws(&probe);
 		if (!scan_peek(&probe, ';'))
 			break;
-		if (!scan_generic_param(s, &name, &value))
+		if (!scan_received_ipv6(s, &name, &value) &&
+		    !scan_generic_param(s, &name, &value))
 			return EBADMSG;
 		param_start = name.p;
 		if (pl_caseeq_str(&name, "branch")) {
@@ -41,9 +82,8 @@ static int via_params(struct scan *s, struct sip_via *via)
 				return EBADMSG;
 			via->branch = value;
 		} else if (pl_caseeq_str(&name, "received")) {
-			enum sip_host_type t;
 			if (dup_param(&seen_recv) || !value.p ||
-			    !sip_host_valid(&value, &t) || t == SIP_HOST_NAME)
+			    !received_valid(&value))
 				return EBADMSG;
 			via->received = value;
 			via->received_param = pl_from_range(param_start, s->p);
