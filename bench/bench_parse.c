@@ -1,14 +1,19 @@
 /*
  * bench_parse.c - SIP parser throughput on one core.
  *
- *   bench_parse [--seconds S] [--only NAME]      messages per second
- *   bench_parse --iterations N [--only NAME]     fixed work, for callgrind
+ *   bench_parse [--seconds S] [--repeat R] [--only NAME]
+ *                                               messages per second, median
+ *                                               of R runs (default 7)
+ *   bench_parse --iterations N [--level 0|1|2] [--only NAME]
+ *                                               fixed work, for callgrind
  *
- * Two levels are measured for each message of a realistic mix:
+ * Three levels are measured for each message of a realistic mix:
  *   core   sip_msg_parse: start line, Request-URI, every Via, From, To,
  *          Call-ID, CSeq, Max-Forwards, Content-Length (always parsed);
- *   proxy  core plus what a stateful proxy reads on that message: Route
- *          and Record-Route, Contact, and Authorization on REGISTER.
+ *   proxy  core plus Route: everything a proxy reads to forward a request
+ *          or a response (RFC 3261 16.3-16.6, 16.7);
+ *   full   proxy plus what the registrar, dialogs and authentication read:
+ *          Record-Route, Contact, and Authorization on REGISTER.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -124,14 +129,17 @@ static int walk(const struct sip_msg *m, enum sip_hdr_id id,
 }
 
 /* One message at the given level; returns 0 when everything parsed. */
-static int parse_one(const struct sample *s, size_t len, int proxy)
+static int parse_one(const struct sample *s, size_t len, int level)
 {
 	if (sip_msg_parse(&msg, s->text, len, &lim))
 		return -1;
-	if (!proxy)
+	if (level == 0)
 		return 0;
-	if (walk(&msg, SIP_HDR_ROUTE, SIP_ADDR_ROUTE) < 0 ||
-	    walk(&msg, SIP_HDR_RECORD_ROUTE, SIP_ADDR_ROUTE) < 0 ||
+	if (walk(&msg, SIP_HDR_ROUTE, SIP_ADDR_ROUTE) < 0)
+		return -1;
+	if (level == 1)
+		return 0;
+	if (walk(&msg, SIP_HDR_RECORD_ROUTE, SIP_ADDR_ROUTE) < 0 ||
 	    walk(&msg, SIP_HDR_CONTACT, SIP_ADDR_CONTACT) < 0)
 		return -1;
 	if (msg.method == SIP_METHOD_REGISTER) {
@@ -141,6 +149,12 @@ static int parse_one(const struct sample *s, size_t len, int proxy)
 			return -1;
 	}
 	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
 }
 
 static double now_s(void)
@@ -153,6 +167,8 @@ static double now_s(void)
 int main(int argc, char **argv)
 {
 	double seconds = 2.0;
+	int repeat = 7;
+	int count_level = 1;
 	long iterations = -1;
 	const char *only = NULL;
 	size_t lens[NMIX];
@@ -162,18 +178,24 @@ int main(int argc, char **argv)
 			seconds = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--iterations") && i + 1 < argc)
 			iterations = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--level") && i + 1 < argc)
+			count_level = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
+			repeat = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
 			only = argv[++i];
 		else {
-			fprintf(stderr, "usage: %s [--seconds S | --iterations N] [--only invite|register|200ok|ack|bye]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--seconds S [--repeat R] | --iterations N [--level 0|1|2]] [--only invite|register|200ok|ack|bye]\n", argv[0]);
 			return 2;
 		}
 	}
+	if (repeat < 1 || repeat > 64)
+		repeat = 7;
 	sip_limits_default(&lim);
 	for (size_t i = 0; i < NMIX; i++) {
 		lens[i] = strlen(mix[i].text);
-		for (int proxy = 0; proxy < 2; proxy++) {
-			if (parse_one(&mix[i], lens[i], proxy)) {
+		for (int level = 0; level < 3; level++) {
+			if (parse_one(&mix[i], lens[i], level)) {
 				fprintf(stderr, "sample %s does not parse: %s\n",
 					mix[i].name, msg.err_phrase ? msg.err_phrase : "?");
 				return 1;
@@ -181,41 +203,47 @@ int main(int argc, char **argv)
 		}
 	}
 	if (iterations >= 0) {
-		/* Fixed work for instruction counting: N rounds at proxy level. */
+		/* Fixed work for instruction counting: N rounds at one level. */
 		for (long n = 0; n < iterations; n++)
 			for (size_t i = 0; i < NMIX; i++)
 				if (!only || !strcmp(only, mix[i].name))
-					parse_one(&mix[i], lens[i], 1);
+					parse_one(&mix[i], lens[i], count_level);
 		return 0;
 	}
-	printf("%-10s %6s %14s %10s %14s %10s\n", "message", "bytes", "core msg/s",
-	       "core ns", "proxy msg/s", "proxy ns");
+	printf("%-10s %6s %12s %8s %12s %8s %12s %8s   (median of %d runs)\n",
+	       "message", "bytes", "core msg/s", "ns", "proxy msg/s", "ns",
+	       "full msg/s", "ns", repeat);
 	for (size_t i = 0; i <= NMIX; i++) {
-		double rate[2];
+		double rate[3];
 		size_t bytes = i < NMIX ? lens[i] : 0;
 		if (i < NMIX && only && strcmp(only, mix[i].name))
 			continue;
-		for (int proxy = 0; proxy < 2; proxy++) {
-			long count = 0;
-			double t0 = now_s(), t1;
-			do {
-				for (int k = 0; k < 1000; k++) {
-					if (i < NMIX) {
-						parse_one(&mix[i], lens[i], proxy);
-						count++;
-					} else {
-						for (size_t j = 0; j < NMIX; j++)
-							parse_one(&mix[j], lens[j], proxy);
-						count += NMIX;
+		for (int level = 0; level < 3; level++) {
+			double runs[64];
+			for (int r = 0; r < repeat; r++) {
+				long count = 0;
+				double t0 = now_s(), t1;
+				do {
+					for (int k = 0; k < 1000; k++) {
+						if (i < NMIX) {
+							parse_one(&mix[i], lens[i], level);
+							count++;
+						} else {
+							for (size_t j = 0; j < NMIX; j++)
+								parse_one(&mix[j], lens[j], level);
+							count += NMIX;
+						}
 					}
-				}
-				t1 = now_s();
-			} while (t1 - t0 < seconds / (NMIX + 1) / 2);
-			rate[proxy] = (double)count / (t1 - t0);
+					t1 = now_s();
+				} while (t1 - t0 < seconds / (NMIX + 1) / 3 / repeat);
+				runs[r] = (double)count / (t1 - t0);
+			}
+			qsort(runs, (size_t)repeat, sizeof(runs[0]), cmp_double);
+			rate[level] = runs[repeat / 2];
 		}
-		printf("%-10s %6zu %14.0f %10.1f %14.0f %10.1f\n",
+		printf("%-10s %6zu %12.0f %8.1f %12.0f %8.1f %12.0f %8.1f\n",
 		       i < NMIX ? mix[i].name : "mix", bytes, rate[0], 1e9 / rate[0],
-		       rate[1], 1e9 / rate[1]);
+		       rate[1], 1e9 / rate[1], rate[2], 1e9 / rate[2]);
 	}
 	return 0;
 }

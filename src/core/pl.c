@@ -21,12 +21,6 @@ bool pl_caseeq(const struct pl *a, const struct pl *b)
 	return true;
 }
 
-bool pl_caseeq_str(const struct pl *a, const char *s)
-{
-	struct pl b = pl_from_cstr(s);
-	return pl_caseeq(a, &b);
-}
-
 bool pl_eq_str(const struct pl *a, const char *s)
 {
 	struct pl b = pl_from_cstr(s);
@@ -69,7 +63,7 @@ static bool is_trim(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-struct pl pl_trim(struct pl pl)
+struct pl pl_trim_slow(struct pl pl)
 {
 	if (!pl.p)
 		return pl;

@@ -56,8 +56,25 @@ static inline char vs_tolower(char c)
 
 bool pl_eq(const struct pl *a, const struct pl *b);
 bool pl_caseeq(const struct pl *a, const struct pl *b);
-bool pl_caseeq_str(const struct pl *a, const char *s);
 bool pl_eq_str(const struct pl *a, const char *s);
+
+/*
+ * Case-insensitive comparison with a string.  Inline so that, called with a
+ * literal (the usual case: parameter and header names), the length is a
+ * constant and most mismatches cost one comparison.
+ */
+static inline bool pl_caseeq_str(const struct pl *a, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (a->l != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (vs_tolower(a->p[i]) != vs_tolower(s[i]))
+			return false;
+	}
+	return true;
+}
 
 /*
  * Parse an unsigned decimal number that fills the whole slice.  Returns 0,
@@ -70,6 +87,12 @@ int pl_u32(const struct pl *pl, uint32_t max, uint32_t *out);
 char *pl_strcpy(const struct pl *pl, char *dst, size_t size);
 
 /* Remove leading and trailing SP / HT / CR / LF. */
-struct pl pl_trim(struct pl pl);
+struct pl pl_trim_slow(struct pl pl);
+static inline struct pl pl_trim(struct pl pl)
+{
+	if (pl.l && pl.p[0] > ' ' && pl.p[pl.l - 1] > ' ')
+		return pl; /* the usual case: nothing to trim */
+	return pl_trim_slow(pl);
+}
 
 #endif

@@ -164,17 +164,14 @@ int sip_addr_parse(struct scan *s, struct sip_addr *a, enum sip_addr_kind kind,
 		}
 	}
 	if (scan_name_addr_start(s, &a->display)) {
+		/* The URI runs to the first '>'; sip_uri_parse checks every
+		 * character of it (white space, '<' and '"' included). */
 		const char *u = s->p;
-		while (s->p < s->end && *s->p != '>') {
-			unsigned char c = (unsigned char)*s->p;
-			if (c <= 0x20 || c >= 0x7f || c == '<' || c == '"')
-				goto bad;
-			s->p++;
-		}
-		if (s->p >= s->end)
+		const char *gt = memchr(u, '>', (size_t)(s->end - u));
+		if (!gt)
 			goto bad;
-		raw = pl_from_range(u, s->p);
-		s->p++; /* '>' */
+		raw = pl_from_range(u, gt);
+		s->p = gt + 1;
 	} else {
 		const char *u = s->p;
 		if (kind == SIP_ADDR_ROUTE)

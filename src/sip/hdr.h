@@ -82,7 +82,8 @@ enum sip_hdr_id {
 	SIP_HDR_COUNT
 };
 
-/* Identify a header by its name (full or compact, any case). */
+/* Identify a header by its name (full or compact, any case); the name
+ * must consist of token characters, as the parser guarantees. */
 enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len);
 /* Canonical full name, e.g. "Call-ID" for SIP_HDR_CALL_ID. */
 const char *sip_hdr_name(enum sip_hdr_id id);

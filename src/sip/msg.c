@@ -45,6 +45,29 @@ __attribute__((constructor)) static void msg_ctl_init(void)
 	ctl_class[0x7f] = 1;
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* Index of the first byte in p[0..16) below 0x20 or equal to 0x7f, or 16. */
+static inline unsigned first_ctl16(const char *p)
+{
+#ifdef __SSE2__
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i low = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
+	__m128i del = _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f));
+	unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(low, del));
+	return mask ? (unsigned)__builtin_ctz(mask) : 16;
+#else
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c < 0x20 || c == 0x7f)
+			return i;
+	}
+	return 16;
+#endif
+}
+
 /*
  * Find the end of the line starting at p: returns a pointer to its LF, or
  * NULL when there is none.  *bad is set on a forbidden control byte or a
@@ -52,10 +75,25 @@ __attribute__((constructor)) static void msg_ctl_init(void)
  */
 static const char *find_lf(const char *p, const char *end, bool *bad)
 {
-	while (p < end) {
-		unsigned char c = (unsigned char)*p;
-		if (__builtin_expect(!ctl_class[c], 1)) {
+	for (;;) {
+		unsigned char c;
+
+		/* Sixteen bytes at a time to the next control byte; the tail
+		 * of the buffer one byte at a time. */
+		while (end - p >= 16) {
+			unsigned i = first_ctl16(p);
+			p += i;
+			if (i < 16)
+				goto found;
+		}
+		while (p < end && !ctl_class[(unsigned char)*p])
 			p++;
+		if (p >= end)
+			return NULL;
+found:
+		c = (unsigned char)*p;
+		if (c == '\t') {
+			p++; /* HT is allowed inside a line */
 			continue;
 		}
 		if (c == '\n')
@@ -65,7 +103,6 @@ static const char *find_lf(const char *p, const char *end, bool *bad)
 		*bad = true;
 		return NULL;
 	}
-	return NULL;
 }
 
 /* Record the first failure; the parse may continue to see if it can answer. */
@@ -90,6 +127,11 @@ static bool version_syntax(const struct pl *v, bool *is_20)
 	struct scan s;
 	uint32_t major, minor;
 
+	/* Nearly every message says exactly this. */
+	if (v->l == 7 && memcmp(v->p, "SIP/2.0", 7) == 0) {
+		*is_20 = true;
+		return true;
+	}
 	scan_init(&s, v);
 	if (!scan_literal(&s, "SIP/") || !scan_uint(&s, 999, &major) ||
 	    !scan_char(&s, '.') || !scan_uint(&s, 999, &minor) ||
@@ -200,7 +242,8 @@ static int parse_request_line(struct sip_msg *m, struct pl line)
  * EBADMSG.  Folded continuation lines are joined into the field they
  * continue (RFC 3261 7.3.1); the value slice then still contains the fold.
  */
-static int split_headers(struct sip_msg *m, const char *p, const char *end)
+static int split_headers(struct sip_msg *m, const char *p, const char *end,
+			 bool *folded)
 {
 	uint16_t last[SIP_HDR_COUNT];
 	struct sip_hdr *cur = NULL;
@@ -237,10 +280,14 @@ static int split_headers(struct sip_msg *m, const char *p, const char *end)
 				     "Continuation line without header");
 				return EBADMSG;
 			}
-			cur->value.l = (size_t)(content_end - cur->value.p);
+			const char *ve = content_end;
+			while (ve > p && is_wsp(ve[-1]))
+				ve--;
+			cur->value.l = (size_t)(ve - cur->value.p);
 			cur->line_end = lf + 1;
+			*folded = true;
 		} else {
-			const char *q = p;
+			const char *q, *colon, *ve;
 			uint16_t idx;
 
 			/* The ceiling guards the array should a configured
@@ -251,27 +298,45 @@ static int split_headers(struct sip_msg *m, const char *p, const char *end)
 				     "Too many header fields");
 				return EBADMSG;
 			}
-			while (q < content_end && sc_is(*q, SC_TOKEN))
-				q++;
-			if (q == p) {
-				fail(m, SIP_ERR_HEADER_SYNTAX, 0,
-				     "Malformed header name");
-				return EBADMSG;
-			}
-			idx = (uint16_t)m->hdr_count;
-			cur = &m->hdrs[idx];
-			cur->name = pl_from_range(p, q);
-			while (q < content_end && is_wsp(*q))
-				q++;
-			if (q >= content_end || *q != ':') {
+			/* field-name HCOLON: the name runs to the colon, less
+			 * any white space before it.  A known name is a token
+			 * by construction; only unknown names are checked
+			 * character by character. */
+			colon = memchr(p, ':', (size_t)(content_end - p));
+			if (!colon) {
 				fail(m, SIP_ERR_HEADER_SYNTAX, 0,
 				     "Malformed header field");
 				return EBADMSG;
 			}
+			q = colon;
+			while (q > p && is_wsp(q[-1]))
+				q--;
+			idx = (uint16_t)m->hdr_count;
+			cur = &m->hdrs[idx];
+			cur->name = pl_from_range(p, q);
+			cur->id = q > p ? (uint16_t)sip_hdr_lookup(p, cur->name.l)
+					: SIP_HDR_OTHER;
+			if (cur->id == SIP_HDR_OTHER) {
+				const char *t = p;
+				while (t < q && sc_is(*t, SC_TOKEN))
+					t++;
+				if (q == p || t != q) {
+					fail(m, SIP_ERR_HEADER_SYNTAX, 0,
+					     "Malformed header name");
+					return EBADMSG;
+				}
+			}
 			cur->line = p;
 			cur->line_end = lf + 1;
-			cur->value = pl_from_range(q + 1, content_end);
-			cur->id = (uint16_t)sip_hdr_lookup(p, cur->name.l);
+			/* Value: without white space around it; a fold right
+			 * after the colon is trimmed after the split. */
+			q = colon + 1;
+			while (q < content_end && is_wsp(*q))
+				q++;
+			ve = content_end;
+			while (ve > q && is_wsp(ve[-1]))
+				ve--;
+			cur->value = pl_from_range(q, ve);
 			cur->next = 0;
 			if (cur->id != SIP_HDR_OTHER) {
 				if (last[cur->id])
@@ -291,7 +356,8 @@ static int split_headers(struct sip_msg *m, const char *p, const char *end)
 	}
 }
 
-/* Trim every value once the fields are known (folds are kept inside). */
+/* After folds, values may start or end with line breaks: trim them all
+ * (folds inside a value are kept; they are white space to the parsers). */
 static void trim_values(struct sip_msg *m)
 {
 	for (uint32_t i = 0; i < m->hdr_count; i++)
@@ -453,7 +519,7 @@ int sip_msg_parse(struct sip_msg *m, const char *buf, size_t len,
 {
 	const char *p = buf, *end = buf + len, *lf;
 	struct pl line;
-	bool bad = false;
+	bool bad = false, folded = false;
 	int start_err;
 
 	/* Clear every field but the header array, so that nothing of a
@@ -491,11 +557,12 @@ int sip_msg_parse(struct sip_msg *m, const char *buf, size_t len,
 	if (start_err && m->err_status == 0)
 		return EBADMSG;
 
-	if (split_headers(m, lf + 1, end)) {
+	if (split_headers(m, lf + 1, end, &folded)) {
 		m->err_status = 0;
 		return EBADMSG;
 	}
-	trim_values(m);
+	if (folded)
+		trim_values(m);
 	if (parse_core(m)) {
 		m->err_status = 0;
 		return EBADMSG;

@@ -52,6 +52,10 @@ __attribute__((constructor)) static void sip_cclass_init(void)
 	add_class(t, PARAM_EXTRA, SC_PARAM);
 	add_class(t, HNV_EXTRA, SC_HNV);
 	add_class(t, TELPAR_EXTRA, SC_TELPAR);
+	add_class(t, "-", SC_LABEL);
+	for (int c = 0; c < 256; c++)
+		if (t[c] & (SC_ALPHA | SC_DIGIT))
+			t[c] |= SC_LABEL;
 }
 
 static inline bool is_wsp(char c)
@@ -59,7 +63,7 @@ static inline bool is_wsp(char c)
 	return c == ' ' || c == '\t';
 }
 
-void scan_sws(struct scan *s)
+void scan_sws_slow(struct scan *s)
 {
 	const char *p = s->p;
 
@@ -204,20 +208,6 @@ bool scan_quoted(struct scan *s, struct pl *out)
 	return false;
 }
 
-bool scan_literal(struct scan *s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	if ((size_t)(s->end - s->p) < n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (vs_tolower(s->p[i]) != vs_tolower(lit[i]))
-			return false;
-	}
-	s->p += n;
-	return true;
-}
-
 bool scan_uint(struct scan *s, uint32_t max, uint32_t *out)
 {
 	struct pl digits;
@@ -338,33 +328,30 @@ static bool scan_ipv6ref(struct scan *s)
 static bool scan_hostname(struct scan *s)
 {
 	const char *p = s->p;
-	const char *label = p;
 	const char *top = NULL;
 	const char *last_end = NULL;
 
-	while (p < s->end && (sc_is(*p, SC_ALPHA | SC_DIGIT) || *p == '-' ||
-			      *p == '.')) {
-		if (*p == '.') {
-			size_t n = (size_t)(p - label);
-			if (n == 0 || n > 63 || label[0] == '-' || p[-1] == '-')
-				return false;
-			top = label;
-			last_end = p;
-			label = p + 1;
-		}
-		p++;
-	}
-	if (p == s->p)
-		return false;
-	if (label < p) {
-		/* The name does not end in '.': the last label is the top. */
-		size_t n = (size_t)(p - label);
+	for (;;) {
+		const char *label = p;
+		size_t n;
+
+		while (p < s->end && sc_is(*p, SC_LABEL))
+			p++;
+		n = (size_t)(p - label);
+		if (n == 0)
+			break; /* after a final dot, or no name at all */
 		if (n > 63 || label[0] == '-' || p[-1] == '-')
 			return false;
 		top = label;
 		last_end = p;
+		if (p >= s->end || *p != '.')
+			break;
+		p++;
+		/* An empty label inside the name ("a..b") is not allowed. */
+		if (p < s->end && *p == '.')
+			return false;
 	}
-	if (!top || !sc_is(*top, SC_ALPHA) || last_end == NULL)
+	if (!top || !sc_is(*top, SC_ALPHA))
 		return false;
 	/* 253 bytes, or 254 with the final dot of a fully qualified name. */
 	if ((size_t)(last_end - s->p) > 253)

@@ -31,6 +31,7 @@ enum {
 	SC_HNV = 1 << 8,        /* unreserved / hnv-unreserved */
 	SC_HEX = 1 << 9,
 	SC_TELPAR = 1 << 10,    /* RFC 3966 pname/pvalue characters */
+	SC_LABEL = 1 << 11,     /* alphanum / "-": host name labels */
 };
 
 extern uint16_t sip_cclass[256]; /* built once at start-up */
@@ -67,7 +68,15 @@ static inline bool scan_char(struct scan *s, char c)
 }
 
 /* Skip SWS: any run of SP, HT and folds (CRLF or LF followed by WSP). */
-void scan_sws(struct scan *s);
+void scan_sws_slow(struct scan *s);
+static inline void scan_sws(struct scan *s)
+{
+	/* Most calls find nothing to skip: decide that inline. */
+	if (s->p < s->end && *s->p != ' ' && *s->p != '\t' && *s->p != '\r' &&
+	    *s->p != '\n')
+		return;
+	scan_sws_slow(s);
+}
 /* Like scan_sws, but true only if at least one white space was skipped. */
 bool scan_lws(struct scan *s);
 /* SWS c SWS, e.g. SEMI, COMMA, EQUAL, SLASH, COLON. */
@@ -81,8 +90,20 @@ bool scan_token(struct scan *s, struct pl *out);
  * quotes, still escaped.  UTF-8 is validated.
  */
 bool scan_quoted(struct scan *s, struct pl *out);
-/* Case-insensitive literal. */
-bool scan_literal(struct scan *s, const char *lit);
+/* Case-insensitive literal (inline: the length of a literal folds). */
+static inline bool scan_literal(struct scan *s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if ((size_t)(s->end - s->p) < n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (vs_tolower(s->p[i]) != vs_tolower(lit[i]))
+			return false;
+	}
+	s->p += n;
+	return true;
+}
 /* 1*DIGIT up to max; fails (without consuming) on overflow. */
 bool scan_uint(struct scan *s, uint32_t max, uint32_t *out);
 

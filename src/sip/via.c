@@ -121,11 +121,17 @@ int sip_via_parse(struct scan *s, struct sip_via *via)
 	const char *start = s->p;
 
 	memset(via, 0, sizeof(*via));
-	/* sent-protocol = protocol-name SLASH protocol-version SLASH transport */
-	if (!scan_literal(s, "SIP") || !scan_sep(s, '/') ||
-	    !scan_literal(s, "2.0") || !scan_sep(s, '/') ||
-	    !scan_token(s, &via->transport))
+	/* sent-protocol = protocol-name SLASH protocol-version SLASH transport;
+	 * the common spelling without white space is checked in one go. */
+	if (s->end - s->p >= 8 && memcmp(s->p, "SIP/2.0/", 8) == 0) {
+		s->p += 8;
+		if (!scan_token(s, &via->transport))
+			goto fail;
+	} else if (!scan_literal(s, "SIP") || !scan_sep(s, '/') ||
+		   !scan_literal(s, "2.0") || !scan_sep(s, '/') ||
+		   !scan_token(s, &via->transport)) {
 		goto fail;
+	}
 	if (!scan_lws(s))
 		goto fail;
 	/* sent-by = host [ COLON port ] */
