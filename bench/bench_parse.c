@@ -16,6 +16,7 @@
  *          Record-Route, Contact, and Authorization on REGISTER.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,9 +205,12 @@ int main(int argc, char **argv)
 	}
 	if (iterations >= 0) {
 		/* Fixed work for instruction counting: N rounds at one level. */
+		bool pick[NMIX];
+		for (size_t i = 0; i < NMIX; i++)
+			pick[i] = !only || !strcmp(only, mix[i].name);
 		for (long n = 0; n < iterations; n++)
 			for (size_t i = 0; i < NMIX; i++)
-				if (!only || !strcmp(only, mix[i].name))
+				if (pick[i])
 					parse_one(&mix[i], lens[i], count_level);
 		return 0;
 	}

@@ -12,8 +12,14 @@ int sip_cseq_parse(const struct pl *value, struct sip_cseq *cseq)
 	struct scan s;
 
 	scan_init(&s, value);
-	if (!scan_uint(&s, 0x7fffffffu, &cseq->num) || !scan_lws(&s) ||
-	    !scan_token(&s, &cseq->method) || !scan_eof(&s))
+	if (!scan_uint(&s, 0x7fffffffu, &cseq->num))
+		return EBADMSG;
+	/* The usual single space, else any LWS. */
+	if (scan_peek(&s, ' ') && s.p + 1 < s.end && s.p[1] > ' ')
+		s.p++;
+	else if (!scan_lws(&s))
+		return EBADMSG;
+	if (!scan_token(&s, &cseq->method) || !scan_eof(&s))
 		return EBADMSG;
 	cseq->method_id = sip_method_lookup(&cseq->method);
 	return 0;

@@ -92,7 +92,7 @@ bool scan_lws(struct scan *s)
 	return s->p != start;
 }
 
-bool scan_sep(struct scan *s, char c)
+bool scan_sep_slow(struct scan *s, char c)
 {
 	struct scan save = *s;
 
@@ -103,25 +103,6 @@ bool scan_sep(struct scan *s, char c)
 	}
 	scan_sws(s);
 	return true;
-}
-
-bool scan_class(struct scan *s, uint16_t cls, struct pl *out)
-{
-	const char *p = s->p;
-
-	while (p < s->end && sc_is(*p, cls))
-		p++;
-	if (p == s->p)
-		return false;
-	if (out)
-		*out = pl_from_range(s->p, p);
-	s->p = p;
-	return true;
-}
-
-bool scan_token(struct scan *s, struct pl *out)
-{
-	return scan_class(s, SC_TOKEN, out);
 }
 
 size_t sip_utf8_len(const char *p, const char *end)
@@ -210,18 +191,21 @@ bool scan_quoted(struct scan *s, struct pl *out)
 
 bool scan_uint(struct scan *s, uint32_t max, uint32_t *out)
 {
-	struct pl digits;
-	struct scan save = *s;
-	uint32_t v;
+	const char *p = s->p;
+	uint64_t v = 0;
 
-	if (!scan_class(s, SC_DIGIT, &digits))
-		return false;
-	if (pl_u32(&digits, max, &v) != 0) {
-		*s = save;
-		return false;
+	/* One pass; the value is capped as it grows, so no overflow. */
+	while (p < s->end && *p >= '0' && *p <= '9') {
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > max)
+			return false;
+		p++;
 	}
+	if (p == s->p)
+		return false;
 	if (out)
-		*out = v;
+		*out = (uint32_t)v;
+	s->p = p;
 	return true;
 }
 

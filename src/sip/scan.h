@@ -80,11 +80,37 @@ static inline void scan_sws(struct scan *s)
 /* Like scan_sws, but true only if at least one white space was skipped. */
 bool scan_lws(struct scan *s);
 /* SWS c SWS, e.g. SEMI, COMMA, EQUAL, SLASH, COLON. */
-bool scan_sep(struct scan *s, char c);
+bool scan_sep_slow(struct scan *s, char c);
+static inline bool scan_sep(struct scan *s, char c)
+{
+	/* Usually the separator comes without white space before it. */
+	if (s->p < s->end && *s->p == c) {
+		s->p++;
+		scan_sws(s);
+		return true;
+	}
+	return scan_sep_slow(s, c);
+}
 /* A run of at least one character of class cls. */
-bool scan_class(struct scan *s, uint16_t cls, struct pl *out);
+static inline bool scan_class(struct scan *s, uint16_t cls, struct pl *out)
+{
+	const char *p = s->p;
+
+	while (p < s->end && sc_is(*p, cls))
+		p++;
+	if (p == s->p)
+		return false;
+	if (out)
+		*out = pl_from_range(s->p, p);
+	s->p = p;
+	return true;
+}
+
 /* token: 1*(alphanum / - . ! % * _ + ` ' ~). */
-bool scan_token(struct scan *s, struct pl *out);
+static inline bool scan_token(struct scan *s, struct pl *out)
+{
+	return scan_class(s, SC_TOKEN, out);
+}
 /*
  * quoted-string with its quotes; out gets the content between the
  * quotes, still escaped.  UTF-8 is validated.
