@@ -95,8 +95,10 @@ run_step() {
   local n=$((rate * secs)) before after dir
   dir=$(mktemp -d "$work/sipp-XXXX")
   before=$(cpu_ticks "$@")
-  (cd "$dir" && taskset -c $LOAD_CPU sipp -sf "$here/sipp/options.xml" -nostdin -m $n -r $rate \
-      -l $((rate * 2)) -timeout $((secs * 3))s -i 127.0.0.1 -p 0 \
+  # -recv_timeout ends a call whose answer was lost (it counts as failed);
+  # timeout(1) bounds the whole step whatever SIPp does.
+  (cd "$dir" && timeout $((secs * 3)) taskset -c $LOAD_CPU sipp -sf "$here/sipp/options.xml" \
+      -nostdin -m $n -r $rate -l $((rate * 2)) -recv_timeout 2000 -i 127.0.0.1 -p 0 \
       -trace_stat -fd 1 127.0.0.1:$port >/dev/null 2>&1) || true
   after=$(cpu_ticks "$@")
   local ok

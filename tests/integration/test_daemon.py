@@ -115,6 +115,34 @@ try:
             and not os.path.exists(os.path.join(d.state, "voipshield.pid")))
     c.check("no sanitizer reports", not d.sanitizer_reports(), d.sanitizer_reports())
 
+    # --daemon: detaches, writes its final pid, serves, stops on SIGTERM.
+    r = subprocess.run([VS_BIN, "--config", d.conf, "--daemon"], capture_output=True,
+                       text=True, timeout=20)
+    c.check("--daemon returns at once with status 0 and says logs go to syslog",
+            r.returncode == 0 and "syslog" in r.stderr, r.stderr)
+    pidfile = os.path.join(d.state, "voipshield.pid")
+    dpid = None
+    for _ in range(50):
+        try:
+            dpid = int(open(pidfile).read().strip())
+            if options_udp("127.0.0.1", PORT, timeout=0.3) == 200:
+                break
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.1)
+    c.check("the background daemon serves and its pid file names it",
+            dpid is not None and os.path.exists("/proc/%d" % dpid)
+            and options_udp("127.0.0.1", PORT) == 200, dpid)
+    if dpid:
+        os.kill(dpid, signal.SIGTERM)
+        for _ in range(100):
+            if not os.path.exists("/proc/%d" % dpid) or \
+               open("/proc/%d/stat" % dpid).read().split()[2] == "Z":
+                break
+            time.sleep(0.1)
+        c.check("the background daemon stops on SIGTERM and removes its pid file",
+                not os.path.exists(pidfile))
+
     if os.geteuid() == 0:
         d.write_config(d.text.replace(service_user_lines(), 'user = "";'))
         r = subprocess.run([VS_BIN, "--config", d.conf], capture_output=True, text=True,

@@ -23,6 +23,7 @@ set -eu
 : "${VS_SRC:?VS_SRC must name the source tree}"
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/daemon_lib.sh"
 DATA="$VS_SRC/../shared/testdata/protos-c07-sip"
 PORT=5070
 NS="vs-protos-$$"
@@ -54,21 +55,9 @@ chmod 755 "$TMP"
 DPID=
 NS_MADE=
 
-alive() {
-	# A zombie is not alive: look at the process state.
-	[ -n "$DPID" ] && [ -r "/proc/$DPID/stat" ] &&
-		! sed 's/.*) //' "/proc/$DPID/stat" | grep -q '^[ZX]'
-}
-
 cleanup() {
 	rc=$?
-	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
-		kill -TERM "$DPID" 2>/dev/null || true
-		i=0
-		while alive && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-		kill -KILL "$DPID" 2>/dev/null || true
-		wait "$DPID" 2>/dev/null || true
-	fi
+	vs_kill_daemon
 	if [ -n "$NS_MADE" ]; then
 		ip netns del "$NS" 2>/dev/null || true
 	fi
@@ -85,12 +74,7 @@ fi
 NS_MADE=1
 ip netns exec "$NS" ip link set lo up
 
-# Run the unprivileged account when it exists, else stay root on purpose.
-if id voipshield >/dev/null 2>&1; then
-	USER_CONF='user = "voipshield";'
-else
-	USER_CONF='user = ""; allow_root = true;'
-fi
+USER_CONF=$(vs_user_conf)
 CONF="$TMP/voipshield.conf"
 cat >"$CONF" <<EOF
 # written by tests/integration/test_protos.sh
@@ -109,30 +93,18 @@ limits = { message_size = 65535; };
 EOF
 
 DERR="$TMP/daemon.err"
-# What AddressSanitizer, UBSan and LeakSanitizer print when they report.
-SAN_RE='ERROR: AddressSanitizer|runtime error:|LeakSanitizer'
 START=$(date +%s)
 # ip netns exec execs the command: $! is the daemon itself.
 ip netns exec "$NS" "$VS_BIN" -c "$CONF" 2>"$DERR" &
 DPID=$!
 
-fail() {
-	echo "FAIL: $*"
-	echo "--- daemon stderr (last 40 lines) ---"
-	tail -n 40 "$DERR" || true
-	if grep -E -q "$SAN_RE" "$DERR" 2>/dev/null; then
-		echo "--- sanitizer report ---"
-		grep -E -A 40 "$SAN_RE" "$DERR" | head -n 80
-	fi
-	exit 1
-}
 
 # The sender, run inside the namespace (protos_send.py --help).
 ip netns exec "$NS" "$PY" "$HERE/protos_send.py" --data "$DATA" \
 	--port $PORT --pid "$DPID" --summary "$TMP/ready" --wait-ready 20 ||
-	fail "daemon did not come up (OPTIONS on 127.0.0.1:$PORT)"
+	vs_fail "daemon did not come up (OPTIONS on 127.0.0.1:$PORT)"
 [ "$(cat "/proc/$DPID/comm" 2>/dev/null)" = voipshield ] ||
-	fail "pid $DPID is not the daemon"
+	vs_fail "pid $DPID is not the daemon"
 
 echo "sending PROTOS c07-sip cases 0..4526 to 127.0.0.1:$PORT in netns $NS"
 SUMMARY="$TMP/summary"
@@ -151,21 +123,13 @@ get() {
 # (timeout: the stats command waits for the daemon's answer forever)
 if ! ip netns exec "$NS" timeout 10 "$VS_BIN" -c "$CONF" stats >"$TMP/stats" 2>"$TMP/stats.err"; then
 	cat "$TMP/stats.err"
-	[ "$SEND_RC" -eq 0 ] && fail "voipshield stats failed"
+	[ "$SEND_RC" -eq 0 ] && vs_fail "voipshield stats failed"
 fi
-[ "$SEND_RC" -eq 0 ] || fail "PROTOS sender failed (status $SEND_RC), see above"
-alive || fail "daemon is gone after the PROTOS run"
+[ "$SEND_RC" -eq 0 ] || vs_fail "PROTOS sender failed (status $SEND_RC), see above"
+vs_alive || vs_fail "daemon is gone after the PROTOS run"
 
 # Stop: SIGTERM, at most 30 s to drain, exit status 0.
-kill -TERM "$DPID"
-i=0
-while alive && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-if alive; then
-	fail "daemon did not stop within 30 s of SIGTERM"
-fi
-DRC=0
-wait "$DPID" || DRC=$?
-DPID=
+vs_stop_daemon
 END=$(date +%s)
 
 echo "=== summary ($((END - START)) s) ==="
@@ -190,11 +154,7 @@ PARSE_DROPS=$(awk '/^parse_error\./ { s += $2 } END { print s + 0 }' "$TMP/stats
 echo "sum parse_error.*: $PARSE_DROPS; daemon exit status: $DRC"
 
 STATUS=0
-if grep -E -q "$SAN_RE" "$DERR"; then
-	echo "FAIL: sanitizer report in daemon stderr:"
-	grep -E -A 40 "$SAN_RE" "$DERR" | head -n 80
-	STATUS=1
-fi
+vs_check_sanitizers || STATUS=1
 if [ "$DRC" -ne 0 ]; then
 	echo "FAIL: daemon exited with status $DRC after SIGTERM"
 	tail -n 20 "$DERR"

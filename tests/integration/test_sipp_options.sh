@@ -16,6 +16,7 @@ set -eu
 : "${VS_BIN:?VS_BIN must name the voipshield binary}"
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/daemon_lib.sh"
 SCENARIO="$HERE/sipp/options.xml"
 PORT=5080
 CALLS=200
@@ -31,34 +32,16 @@ TMP=$(mktemp -d /tmp/vs-sipp.XXXXXX)
 chmod 755 "$TMP"
 DPID=
 
-alive() {
-	# A zombie is not alive: look at the process state.
-	[ -n "$DPID" ] && [ -r "/proc/$DPID/stat" ] &&
-		! sed 's/.*) //' "/proc/$DPID/stat" | grep -q '^[ZX]'
-}
-
 cleanup() {
 	rc=$?
-	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
-		kill -TERM "$DPID" 2>/dev/null || true
-		i=0
-		while alive && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-		kill -KILL "$DPID" 2>/dev/null || true
-		wait "$DPID" 2>/dev/null || true
-	fi
+	vs_kill_daemon
 	rm -rf "$TMP"
 	exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-if [ "$(id -u)" -ne 0 ]; then
-	USER_CONF='user = "";'
-elif id voipshield >/dev/null 2>&1; then
-	USER_CONF='user = "voipshield";'
-else
-	USER_CONF='user = ""; allow_root = true;'
-fi
+USER_CONF=$(vs_user_conf)
 CONF="$TMP/voipshield.conf"
 cat >"$CONF" <<EOF
 # written by tests/integration/test_sipp_options.sh
@@ -84,28 +67,16 @@ if command -v ss >/dev/null 2>&1 &&
 fi
 
 DERR="$TMP/daemon.err"
-# What AddressSanitizer, UBSan and LeakSanitizer print when they report.
-SAN_RE='ERROR: AddressSanitizer|runtime error:|LeakSanitizer'
 "$VS_BIN" -c "$CONF" 2>"$DERR" &
 DPID=$!
 
-fail() {
-	echo "FAIL: $*"
-	echo "--- daemon stderr (last 30 lines) ---"
-	tail -n 30 "$DERR" || true
-	if grep -E -q "$SAN_RE" "$DERR" 2>/dev/null; then
-		echo "--- sanitizer report ---"
-		grep -E -A 40 "$SAN_RE" "$DERR" | head -n 80
-	fi
-	exit 1
-}
 
 # Ready once the control socket answers (it opens after the listeners).
 i=0
 # (timeout: the stats command waits for the daemon's answer forever)
 until timeout 5 "$VS_BIN" -c "$CONF" stats >/dev/null 2>&1; do
-	alive || fail "daemon exited during start-up"
-	[ $i -lt 100 ] || fail "daemon did not open its control socket in 10 s"
+	vs_alive || vs_fail "daemon exited during start-up"
+	[ $i -lt 100 ] || vs_fail "daemon did not open its control socket in 10 s"
 	sleep 0.1
 	i=$((i + 1))
 done
@@ -141,7 +112,7 @@ run_sipp() {
 		[ -s "$out.err" ] && head -n 40 "$out.err"
 		STATUS=1
 	fi
-	alive || fail "daemon is gone after sipp $name"
+	vs_alive || vs_fail "daemon is gone after sipp $name"
 }
 
 START=$(date +%s)
@@ -150,7 +121,7 @@ run_sipp tcp4 t1 127.0.0.1 5082 "127.0.0.1:$PORT"
 run_sipp udp6 u1 ::1 5083 "[::1]:$PORT"
 run_sipp tcp6 t1 ::1 5084 "[::1]:$PORT"
 
-timeout 10 "$VS_BIN" -c "$CONF" stats >"$TMP/stats" || fail "voipshield stats failed"
+timeout 10 "$VS_BIN" -c "$CONF" stats >"$TMP/stats" || vs_fail "voipshield stats failed"
 echo "daemon counters:"
 grep -E '^(rx|tx|reply|tcp|drop)[.a-z_0-9]* ' "$TMP/stats" |
 	awk '$2 != 0 { print "  " $0 }'
@@ -161,23 +132,13 @@ if [ "$PARSE_DROPS" -ne 0 ]; then
 fi
 
 # Stop: SIGTERM, at most 30 s to drain, exit status 0.
-kill -TERM "$DPID"
-i=0
-while alive && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-alive && fail "daemon did not stop within 30 s of SIGTERM"
-DRC=0
-wait "$DPID" || DRC=$?
-DPID=
+vs_stop_daemon
 echo "daemon exit status $DRC; $(($(date +%s) - START)) s"
 if [ "$DRC" -ne 0 ]; then
 	echo "FAIL: daemon exited with status $DRC after SIGTERM"
 	tail -n 20 "$DERR"
 	STATUS=1
 fi
-if grep -E -q "$SAN_RE" "$DERR"; then
-	echo "FAIL: sanitizer report in daemon stderr:"
-	grep -E -A 40 "$SAN_RE" "$DERR" | head -n 80
-	STATUS=1
-fi
+vs_check_sanitizers || STATUS=1
 [ $STATUS -eq 0 ] && echo "PASS: SIPp got 200 to all OPTIONS over UDP and TCP, IPv4 and IPv6"
 exit $STATUS

@@ -1,0 +1,67 @@
+# daemon_lib.sh - shared by the shell integration tests (sourced, not run).
+#
+# Expects DPID (the daemon's pid, or empty) and DERR (its stderr file).
+
+# What AddressSanitizer, UBSan and LeakSanitizer print when they report.
+SAN_RE='ERROR: AddressSanitizer|runtime error:|LeakSanitizer'
+
+# The server.user line that works for whoever runs the test: the
+# unprivileged account when it exists, else root on purpose.
+vs_user_conf() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo 'user = "";'
+	elif id voipshield >/dev/null 2>&1; then
+		echo 'user = "voipshield";'
+	else
+		echo 'user = ""; allow_root = true;'
+	fi
+}
+
+# A zombie is not alive: look at the process state.
+vs_alive() {
+	[ -n "$DPID" ] && [ -r "/proc/$DPID/stat" ] &&
+		! sed 's/.*) //' "/proc/$DPID/stat" | grep -q '^[ZX]'
+}
+
+# For traps: stop the daemon whatever state it is in.
+vs_kill_daemon() {
+	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
+		kill -TERM "$DPID" 2>/dev/null || true
+		i=0
+		while vs_alive && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+		kill -KILL "$DPID" 2>/dev/null || true
+		wait "$DPID" 2>/dev/null || true
+	fi
+}
+
+vs_fail() {
+	echo "FAIL: $*"
+	echo "--- daemon stderr (last 40 lines) ---"
+	tail -n 40 "$DERR" || true
+	if grep -E -q "$SAN_RE" "$DERR" 2>/dev/null; then
+		echo "--- sanitizer report ---"
+		grep -E -A 40 "$SAN_RE" "$DERR" | head -n 80
+	fi
+	exit 1
+}
+
+# SIGTERM, at most 30 s to drain; the exit status goes to DRC.
+vs_stop_daemon() {
+	kill -TERM "$DPID"
+	i=0
+	while vs_alive && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	vs_alive && vs_fail "daemon did not stop within 30 s of SIGTERM"
+	DRC=0
+	wait "$DPID" || DRC=$?
+	DPID=
+}
+
+# Fail when the daemon's stderr holds a sanitizer report.
+vs_check_sanitizers() {
+	if grep -E -q "$SAN_RE" "$DERR"; then
+		echo "FAIL: sanitizer report in daemon stderr:"
+		grep -E -A 40 "$SAN_RE" "$DERR" | head -n 80
+		return 1
+	fi
+	return 0
+}
