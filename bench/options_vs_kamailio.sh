@@ -89,12 +89,20 @@ start_kam() {
   [ -n "$(kam_pids)" ] || { cat "$work/kam.log"; exit 1; }
 }
 
-# run_step PORT RATE PIDS... -> prints "answered cpu_us_per_req p50_us p99_us max_us"
+# Datagrams the kernel dropped at the server's sockets (receive queue full),
+# from the drops column of /proc/net/udp.
+udp_drops() {
+  awk -v port="$(printf ':%04X' "$1")" '$2 ~ port"$" {d += $NF} END {print d + 0}' /proc/net/udp
+}
+
+# run_step PORT RATE PIDS... -> prints "answered cpu_us_per_req p50_us p99_us max_us drops"
 run_step() {
   local port=$1 rate=$2; shift 2
   local n=$((rate * secs)) before after dir
   dir=$(mktemp -d "$work/sipp-XXXX")
   before=$(cpu_ticks "$@")
+  local drops0
+  drops0=$(udp_drops "$port")
   # -recv_timeout ends a call whose answer was lost (it counts as failed);
   # timeout(1) bounds the whole step whatever SIPp does.
   (cd "$dir" && timeout $((secs * 3)) taskset -c $LOAD_CPU sipp -sf "$here/sipp/options.xml" \
@@ -110,7 +118,7 @@ run_step() {
   if [ "${ok:-0}" -gt 0 ]; then
     us=$(awk -v t=$((after - before)) -v hz=$hz -v n=$ok 'BEGIN{printf "%.2f", t * 1e6 / hz / n}')
   fi
-  echo "$ok $us $rtt"
+  echo "$ok $us $rtt $(( $(udp_drops "$port") - drops0 ))"
   rm -rf "$dir"
 }
 
@@ -121,7 +129,7 @@ echo "# nproc=$(nproc); server on CPU $SERVER_CPU (1 worker / 1 child), SIPp on 
 echo "# CPU time per request from /proc/PID/stat (utime+stime, all threads/processes), clock tick $((1000000 / hz)) us"
 start_vs
 start_kam
-printf "%-7s | %-9s %9s %8s %8s %8s | %-9s %9s %8s %8s %8s | %s\n" rate vs_ok vs_cpu_us p50_us p99_us max_us kam_ok kam_cpu_us p50_us p99_us max_us "cpu ratio kam/vs"
+printf "%-7s | %-9s %9s %8s %8s %8s %6s | %-9s %9s %8s %8s %8s %6s | %s\n" rate vs_ok vs_cpu_us p50_us p99_us max_us drops kam_ok kam_cpu_us p50_us p99_us max_us drops "cpu ratio kam/vs"
 for rate in $rates; do
   : >"$work/vs.res"; : >"$work/kam.res"
   for i in $(seq "$repeat"); do
@@ -131,8 +139,8 @@ for rate in $rates; do
   col() { awk -v c=$2 '{print $c}' "$1" | median; }
   vs_us=$(col "$work/vs.res" 2); kam_us=$(col "$work/kam.res" 2)
   ratio=$(awk -v a="$kam_us" -v b="$vs_us" 'BEGIN{ if (b+0 > 0) printf "%.2f", a / b; else print "-"}')
-  printf "%-7s | %-9s %9s %8s %8s %8s | %-9s %9s %8s %8s %8s | %s\n" "$rate" \
-    "$(col "$work/vs.res" 1)" "$vs_us" "$(col "$work/vs.res" 3)" "$(col "$work/vs.res" 4)" "$(col "$work/vs.res" 5)" \
-    "$(col "$work/kam.res" 1)" "$kam_us" "$(col "$work/kam.res" 3)" "$(col "$work/kam.res" 4)" "$(col "$work/kam.res" 5)" \
+  printf "%-7s | %-9s %9s %8s %8s %8s %6s | %-9s %9s %8s %8s %8s %6s | %s\n" "$rate" \
+    "$(col "$work/vs.res" 1)" "$vs_us" "$(col "$work/vs.res" 3)" "$(col "$work/vs.res" 4)" "$(col "$work/vs.res" 5)" "$(col "$work/vs.res" 6)" \
+    "$(col "$work/kam.res" 1)" "$kam_us" "$(col "$work/kam.res" 3)" "$(col "$work/kam.res" 4)" "$(col "$work/kam.res" 5)" "$(col "$work/kam.res" 6)" \
     "$ratio"
 done
