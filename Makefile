@@ -2,7 +2,8 @@
 #
 #   make run     install what is missing, build, run on examples/standalone.conf
 #   make test    install what is missing, build with ASan+UBSan, run every test
-#   make fuzz    run each libFuzzer harness for FUZZ_SECONDS (default 60)
+#   make fuzz    run each libFuzzer harness for FUZZ_SECONDS (default 60);
+#                FUZZ_MERGE=1 adds inputs with new coverage to the corpus
 #   make bench   benchmarks against Kamailio, printed as ratios
 #   make build   release build only (build/voipshield)
 #   make clean

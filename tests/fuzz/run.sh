@@ -1,8 +1,9 @@
 #!/bin/sh
 # Run every libFuzzer harness for a bounded time:  run.sh BUILD_DIR SECONDS
-# New coverage goes to a scratch corpus (merged into the seed corpus only
-# when you decide to, see tests/fuzz/README.md); crashes are copied into
-# tests/fuzz/crashes/<name>/ so that `make test` replays them forever.
+# New coverage goes to a scratch corpus, merged into tests/fuzz/corpus/<name>/
+# (only inputs that add coverage, libFuzzer's -merge=1) when FUZZ_MERGE=1;
+# crashes are copied into tests/fuzz/crashes/<name>/ so that `make test`
+# replays them forever.
 set -eu
 build=${1:-build-fuzz}
 seconds=${2:-60}
@@ -29,7 +30,13 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
     cp "$artifacts"/* "$here/crashes/$name/"
     echo "fuzz: $name saved inputs to tests/fuzz/crashes/$name/: $(ls "$artifacts" | tr '\n' ' ')"
   fi
-  echo "fuzz: $name new corpus entries in $work ($(ls "$work" | wc -l) files)"
-  rm -rf "$artifacts" "$work.log"
+  if [ "${FUZZ_MERGE:-0}" = 1 ]; then
+    before=$(ls "$here/corpus/$name" | wc -l)
+    "$bin" -merge=1 "$here/corpus/$name" "$work" >/dev/null 2>&1 || true
+    echo "fuzz: $name corpus $before -> $(ls "$here/corpus/$name" | wc -l) inputs"
+  else
+    echo "fuzz: $name found $(ls "$work" | wc -l) inputs with new coverage (FUZZ_MERGE=1 keeps them)"
+  fi
+  rm -rf "$artifacts" "$work" "$work.log"
 done
 exit $fail
