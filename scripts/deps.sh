@@ -7,7 +7,7 @@
 # Runs apt-get (through sudo when not root) non-interactively.
 set -eu
 
-build="gcc clang make cmake pkg-config libconfig-dev libcmocka-dev libclang-rt-14-dev"
+build="gcc clang make cmake pkg-config libconfig-dev libcmocka-dev libssl-dev libclang-rt-14-dev"
 test="$build sip-tester iproute2 python3 procps"
 bench="$test kamailio valgrind"
 fuzz="$build"
