@@ -35,10 +35,10 @@ static const int level_prio[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO,
 void vs_log_configure(const struct vs_log_conf *conf)
 {
 	pthread_mutex_lock(&log_lock);
-	if (conf->syslog && !log_conf.syslog)
-		openlog("voipshield", LOG_PID | LOG_NDELAY, conf->facility);
-	else if (!conf->syslog && log_conf.syslog)
+	if (log_conf.syslog && (!conf->syslog || conf->facility != log_conf.facility))
 		closelog();
+	if (conf->syslog && (!log_conf.syslog || conf->facility != log_conf.facility))
+		openlog("voipshield", LOG_PID | LOG_NDELAY, conf->facility);
 	log_conf = *conf;
 	pthread_mutex_unlock(&log_lock);
 }

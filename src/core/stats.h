@@ -34,6 +34,8 @@
 	X(TCP_MESSAGE_TIMEOUT, "tcp.message_timeout")                          \
 	X(TCP_OVERFLOW, "tcp.overflow")                                        \
 	X(TCP_FRAMING, "tcp.framing_error")                                    \
+	X(TCP_KEEPALIVE_FLOOD, "tcp.keepalive_flood")                          \
+	X(TCP_ACCEPT_PAUSED, "tcp.accept_paused")                              \
 	X(DROP_MALFORMED, "drop.malformed")                                    \
 	X(DROP_RESPONSE, "drop.stray_response")                                \
 	X(DROP_ACK, "drop.stateless_ack")                                      \

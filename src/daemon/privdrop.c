@@ -14,24 +14,38 @@
 
 #include "core/log.h"
 
-/* Give the state directory and the files in it to the new user. */
+/*
+ * Give the state directory and the files the daemon keeps in it (all named
+ * voipshield*) to the new user.  A directory holding anything else is not
+ * a state directory of its own (a typo such as "/var/lib"): refuse rather
+ * than hand it over.
+ */
 static int chown_state(const char *dir, uid_t uid, gid_t gid, char *err,
 		       size_t errlen)
 {
-	DIR *d;
+	DIR *d = opendir(dir);
 	struct dirent *e;
 
-	if (chown(dir, uid, gid)) {
-		snprintf(err, errlen, "cannot hand %s to the service user: %s",
-			 dir, strerror(errno));
+	if (!d) {
+		snprintf(err, errlen, "cannot open state directory %s: %s", dir,
+			 strerror(errno));
 		return -1;
 	}
-	d = opendir(dir);
-	if (!d)
-		return 0;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (strncmp(e->d_name, "voipshield", 10) != 0) {
+			snprintf(err, errlen,
+				 "server.state_dir %s holds '%s', which voipshield did not make: give voipshield a directory of its own (for example /var/lib/voipshield)",
+				 dir, e->d_name);
+			closedir(d);
+			return -1;
+		}
+	}
+	rewinddir(d);
 	while ((e = readdir(d))) {
 		char path[4096];
-		if (e->d_name[0] == '.')
+		if (strncmp(e->d_name, "voipshield", 10) != 0)
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
 				     e->d_name) >= sizeof(path))
@@ -40,6 +54,11 @@ static int chown_state(const char *dir, uid_t uid, gid_t gid, char *err,
 		(void)lchown(path, uid, gid);
 	}
 	closedir(d);
+	if (chown(dir, uid, gid)) {
+		snprintf(err, errlen, "cannot hand %s to the service user: %s",
+			 dir, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -45,6 +46,9 @@ struct run {
 	unsigned nudp;
 	int (*tcp_fds)[VS_CONFIG_MAX_LISTENERS];
 	unsigned ntcp;
+	unsigned nstarted; /* worker threads running (to join) */
+	int spare_fd;	   /* kept open to serve the control socket at EMFILE */
+	bool force_syslog; /* --daemon: stderr is gone, whatever the file says */
 };
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -118,6 +122,30 @@ static int take_lock(struct run *r)
 	}
 	r->lock_fd = fd;
 	return 0;
+}
+
+/*
+ * Every TCP connection is a descriptor: take the hard limit as the soft
+ * one, and say so when even that is too small for tcp.max_connections.
+ */
+static void raise_fd_limit(const struct vs_config *cfg)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)cfg->tcp_max_connections + 64 +
+		      (rlim_t)cfg->workers * cfg->nlisten * 2;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < need)
+		vs_log(VS_LOG_WARN,
+		       "open file limit %llu is below what tcp.max_connections = %u needs (%llu): raise LimitNOFILE / ulimit -n, or lower tcp.max_connections",
+		       (unsigned long long)rl.rlim_cur, cfg->tcp_max_connections,
+		       (unsigned long long)need);
 }
 
 static void close_sockets(struct run *r)
@@ -210,7 +238,7 @@ static void write_stats(struct run *r, FILE *f)
 	sum_stats(r, sum);
 	fprintf(f, "uptime_seconds %lld\n", (long long)(time(NULL) - r->started));
 	fprintf(f, "workers %u\n", r->d.nworkers);
-	fprintf(f, "tcp.connections %u\n", r->d.connlimit.total);
+	fprintf(f, "tcp.connections %u\n", connlimit_total(&r->d.connlimit));
 	fprintf(f, "log.suppressed %llu\n",
 		(unsigned long long)vs_log_suppressed_total());
 	for (unsigned i = 0; i < VS_STAT_COUNT; i++)
@@ -249,6 +277,8 @@ static int reload(struct run *r, char *msg, size_t msglen)
 		free(next);
 		return -1;
 	}
+	if (r->force_syslog)
+		next->log.syslog = true;
 	vs_log_configure(&next->log);
 	connlimit_set(&r->d.connlimit, next->tcp_max_connections,
 		      next->tcp_max_connections_per_source);
@@ -290,8 +320,20 @@ static void serve_control(struct run *r)
 		int fd = accept4(r->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
 		FILE *f;
 
-		if (fd < 0)
+		/* Out of descriptors (a connection flood): use the one kept in
+		 * reserve, so that the operator can still ask for stats and the
+		 * pending client does not make epoll fire forever. */
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) &&
+		    r->spare_fd >= 0) {
+			close(r->spare_fd);
+			r->spare_fd = -1;
+			fd = accept4(r->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+		}
+		if (fd < 0) {
+			if (r->spare_fd < 0)
+				r->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 			return;
+		}
 		f = fdopen(fd, "w");
 		if (!f) {
 			close(fd);
@@ -311,6 +353,8 @@ static void serve_control(struct run *r)
 			}
 		}
 		fclose(f);
+		if (r->spare_fd < 0)
+			r->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	}
 }
 
@@ -347,11 +391,13 @@ static int start_workers(struct run *r)
 		}
 	}
 	for (unsigned w = 0; w < nw; w++) {
-		if (vs_worker_start(&r->d.workers[w])) {
-			vs_log(VS_LOG_ERR, "cannot start worker thread %u", w);
-			r->d.nworkers = w;
+		int err = vs_worker_start(&r->d.workers[w]);
+		if (err) {
+			vs_log(VS_LOG_ERR, "cannot start worker thread %u: %s", w,
+			       strerror(err));
 			return -1;
 		}
+		r->nstarted = w + 1;
 	}
 	return 0;
 }
@@ -415,9 +461,9 @@ static void shutdown_all(struct run *r)
 	uint64_t sum[VS_STAT_COUNT];
 
 	atomic_store(&r->d.stop, true);
-	for (unsigned w = 0; w < r->d.nworkers; w++)
+	for (unsigned w = 0; w < r->nstarted; w++)
 		vs_worker_wake(&r->d.workers[w]);
-	for (unsigned w = 0; w < r->d.nworkers; w++)
+	for (unsigned w = 0; w < r->nstarted; w++)
 		vs_worker_join(&r->d.workers[w]);
 	sum_stats(r, sum);
 	vs_log(VS_LOG_NOTICE,
@@ -464,6 +510,7 @@ int vs_run(const char *config_path, bool daemonize)
 
 	memset(&r, 0, sizeof(r));
 	r.lock_fd = r.ctl_fd = r.sig_fd = -1;
+	r.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	r.started = time(NULL);
 	r.cfg = malloc(sizeof(*r.cfg));
 	if (!r.cfg)
@@ -473,6 +520,7 @@ int vs_run(const char *config_path, bool daemonize)
 		free(r.cfg);
 		return 2;
 	}
+	r.force_syslog = daemonize;
 	if (daemonize && !r.cfg->log.syslog) {
 		fprintf(stderr, "voipshield: --daemon: logging to syslog instead of stderr\n");
 		r.cfg->log.syslog = true;
@@ -484,6 +532,7 @@ int vs_run(const char *config_path, bool daemonize)
 	}
 	if (prepare_state_dir(r.cfg) || take_lock(&r))
 		goto out;
+	raise_fd_limit(r.cfg);
 	if (open_sockets(&r))
 		goto out;
 	r.ctl_fd = vs_control_listen(r.cfg->state_dir, err, sizeof(err));
@@ -507,13 +556,18 @@ int vs_run(const char *config_path, bool daemonize)
 		if (ftruncate(r.lock_fd, 0) || pwrite(r.lock_fd, buf, (size_t)n, 0) != n)
 			vs_log(VS_LOG_WARN, "cannot update the pid file");
 	}
-	if (setup_signals(&r))
+	if (setup_signals(&r)) {
+		vs_log(VS_LOG_ERR, "cannot set up signal handling: %s", strerror(errno));
 		goto out;
+	}
 	pthread_mutex_init(&r.d.cfg_lock, NULL);
 	r.d.cfg = r.cfg;
 	if (connlimit_init(&r.d.connlimit, r.cfg->tcp_max_connections,
-			   r.cfg->tcp_max_connections_per_source))
+			   r.cfg->tcp_max_connections_per_source)) {
+		vs_log(VS_LOG_ERR, "out of memory for the connection table (tcp.max_connections = %u)",
+		       r.cfg->tcp_max_connections);
 		goto out;
+	}
 	if (start_workers(&r)) {
 		shutdown_all(&r);
 		goto out;
@@ -545,6 +599,8 @@ out:
 		connlimit_destroy(&r.d.connlimit);
 	if (r.sig_fd >= 0)
 		close(r.sig_fd);
+	if (r.spare_fd >= 0)
+		close(r.spare_fd);
 	free(r.cfg);
 	return status;
 }

@@ -52,6 +52,14 @@ void connlimit_set(struct connlimit *cl, uint32_t max_total,
 	pthread_mutex_unlock(&cl->lock);
 }
 
+/* The key of a source: IPv4 address, or IPv6 /64 prefix. */
+static size_t source_key(const struct vs_sockaddr *src, uint8_t key[16])
+{
+	size_t len = vs_sa_ip_bytes(src, key);
+
+	return len == 16 ? 8 : len;
+}
+
 static size_t find(struct connlimit *cl, const uint8_t *ip, size_t len,
 		   bool *found)
 {
@@ -76,7 +84,7 @@ enum connlimit_result connlimit_acquire(struct connlimit *cl,
 					const struct vs_sockaddr *src)
 {
 	uint8_t ip[16];
-	size_t len = vs_sa_ip_bytes(src, ip);
+	size_t len = source_key(src, ip);
 	enum connlimit_result r = CONNLIMIT_OK;
 	bool found;
 	size_t i;
@@ -107,7 +115,7 @@ out:
 void connlimit_release(struct connlimit *cl, const struct vs_sockaddr *src)
 {
 	uint8_t ip[16];
-	size_t len = vs_sa_ip_bytes(src, ip);
+	size_t len = source_key(src, ip);
 	size_t mask = cl->nslots - 1;
 	bool found;
 	size_t i, j;
@@ -143,7 +151,7 @@ out:
 uint32_t connlimit_count(struct connlimit *cl, const struct vs_sockaddr *src)
 {
 	uint8_t ip[16];
-	size_t len = vs_sa_ip_bytes(src, ip);
+	size_t len = source_key(src, ip);
 	bool found;
 	size_t i;
 	uint32_t n;
@@ -151,6 +159,16 @@ uint32_t connlimit_count(struct connlimit *cl, const struct vs_sockaddr *src)
 	pthread_mutex_lock(&cl->lock);
 	i = find(cl, ip, len, &found);
 	n = found ? cl->slots[i].count : 0;
+	pthread_mutex_unlock(&cl->lock);
+	return n;
+}
+
+uint32_t connlimit_total(struct connlimit *cl)
+{
+	uint32_t n;
+
+	pthread_mutex_lock(&cl->lock);
+	n = cl->total;
 	pthread_mutex_unlock(&cl->lock);
 	return n;
 }

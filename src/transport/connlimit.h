@@ -2,7 +2,9 @@
  * connlimit.h - caps on concurrent connections, in total and per source IP.
  *
  * One table shared by all workers.  It holds at most one entry per source
- * with a live connection, so its size is bounded by the total cap.
+ * with a live connection, so its size is bounded by the total cap.  An
+ * IPv6 source is its /64: one host or site usually holds a whole /64, and
+ * counting each of its 2^64 addresses apart would make the cap void.
  */
 #ifndef VS_TRANSPORT_CONNLIMIT_H
 #define VS_TRANSPORT_CONNLIMIT_H
@@ -42,5 +44,7 @@ enum connlimit_result connlimit_acquire(struct connlimit *cl,
 					const struct vs_sockaddr *src);
 void connlimit_release(struct connlimit *cl, const struct vs_sockaddr *src);
 uint32_t connlimit_count(struct connlimit *cl, const struct vs_sockaddr *src);
+/* Connections open now, in total. */
+uint32_t connlimit_total(struct connlimit *cl);
 
 #endif

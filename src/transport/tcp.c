@@ -23,6 +23,15 @@
 
 #define TCP_RBUF_INITIAL 4096
 #define TCP_REPLY_MAX 65535
+/* Reads per readiness event: one busy peer must not starve the worker's
+ * other sockets and timers (level-triggered epoll calls back). */
+#define TCP_READ_ROUNDS 16
+/* Keep-alives and stray line ends allowed per connection in a window:
+ * RFC 5626 pings come every 30 s or more, so 20 in 10 s is a flood. */
+#define TCP_NOISE_WINDOW_MS 10000
+#define TCP_NOISE_MAX 20
+/* Out of descriptors: how long a listener rests before accepting again. */
+#define TCP_ACCEPT_PAUSE_MS 100
 
 static void conn_events(struct tcp_conn *c)
 {
@@ -149,7 +158,7 @@ static void process_input(struct tcp_conn *c)
 		size_t consumed;
 		enum tcp_frame f = tcp_frame_next(c->rbuf + c->rstart,
 						  c->rlen - c->rstart, max_msg,
-						  &c->scanned, &consumed);
+						  &c->frame, &consumed);
 		switch (f) {
 		case TCP_FRAME_NEED_MORE:
 			if (!c->msg_start_ms)
@@ -160,11 +169,21 @@ static void process_input(struct tcp_conn *c)
 			handle_message(c, c->rbuf + c->rstart, consumed);
 			break;
 		case TCP_FRAME_PING:
-			/* RFC 5626 3.5.1: answer a CRLFCRLF ping with CRLF. */
-			vs_stat_inc(&w->stats, VS_STAT_KEEPALIVE);
-			tcp_conn_send(c, "\r\n", 2);
-			break;
 		case TCP_FRAME_SKIP:
+			if (w->now_ms - c->noise_window_ms >= TCP_NOISE_WINDOW_MS) {
+				c->noise_window_ms = w->now_ms;
+				c->noise = 0;
+			}
+			if (++c->noise > TCP_NOISE_MAX) {
+				vs_stat_inc(&w->stats, VS_STAT_TCP_KEEPALIVE_FLOOD);
+				c->closing = true;
+				return;
+			}
+			if (f == TCP_FRAME_PING) {
+				/* RFC 5626 3.5.1: a CRLFCRLF ping gets a CRLF. */
+				vs_stat_inc(&w->stats, VS_STAT_KEEPALIVE);
+				tcp_conn_send(c, "\r\n", 2);
+			}
 			break;
 		case TCP_FRAME_ERROR:
 		case TCP_FRAME_TOO_BIG: {
@@ -183,13 +202,21 @@ static void process_input(struct tcp_conn *c)
 		}
 		}
 		c->rstart += consumed;
-		c->scanned = 0;
+		tcp_frame_reset(&c->frame);
 		c->msg_start_ms = 0;
 	}
 compact:
 	if (c->rstart == c->rlen) {
 		c->rstart = c->rlen = 0;
 		c->msg_start_ms = 0;
+		/* An idle connection gives back what a big message grew. */
+		if (c->rcap > TCP_RBUF_INITIAL) {
+			char *nb = realloc(c->rbuf, TCP_RBUF_INITIAL);
+			if (nb) {
+				c->rbuf = nb;
+				c->rcap = TCP_RBUF_INITIAL;
+			}
+		}
 	} else if (c->rstart > 0) {
 		memmove(c->rbuf, c->rbuf + c->rstart, c->rlen - c->rstart);
 		c->rlen -= c->rstart;
@@ -201,7 +228,7 @@ static bool read_input(struct tcp_conn *c)
 {
 	size_t max = c->w->cfg->tcp_max_buffer;
 
-	for (;;) {
+	for (int round = 0; round < TCP_READ_ROUNDS; round++) {
 		ssize_t n;
 
 		if (c->rlen == c->rcap) {
@@ -237,6 +264,7 @@ static bool read_input(struct tcp_conn *c)
 			continue;
 		return errno == EAGAIN || errno == EWOULDBLOCK;
 	}
+	return true; /* more may be waiting: epoll will say so again */
 }
 
 static void conn_event(struct vs_io *io, uint32_t events)
@@ -249,8 +277,9 @@ static void conn_event(struct vs_io *io, uint32_t events)
 	if (ok && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
 		ok = read_input(c);
 	if (!ok || c->closing) {
-		/* Whatever could be written was attempted; close now. */
-		if (c->wlen && ok)
+		/* Replies already queued get one last chance, also when the
+		 * peer only half-closed; then the connection goes. */
+		if (c->wlen)
 			flush_out(c);
 		tcp_conn_destroy(c);
 	}
@@ -338,6 +367,17 @@ static void accept_one(struct tcp_listener *l, int fd,
 	timer_start(&w->wheel, &c->timer, w->now_ms, 1000, conn_timer, c);
 }
 
+static void listener_event(struct vs_io *io, uint32_t events);
+
+static void listener_resume(struct timer *t, void *arg)
+{
+	struct tcp_listener *l = arg;
+
+	(void)t;
+	if (l->io.fd >= 0)
+		vs_loop_add(&l->w->loop, &l->io, EPOLLIN);
+}
+
 static void listener_event(struct vs_io *io, uint32_t events)
 {
 	struct tcp_listener *l = (struct tcp_listener *)io;
@@ -353,10 +393,20 @@ static void listener_event(struct vs_io *io, uint32_t events)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno == EMFILE || errno == ENFILE)
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* The pending connection stays queued and a
+				 * level-triggered listener would fire again at
+				 * once: stop listening for a moment instead of
+				 * spinning. */
 				vs_log_limited(VS_LOG_WARN, "tcp-accept",
-					       "accept failed: %s (raise the open file limit or lower tcp.max_connections)",
-					       strerror(errno));
+					       "accept failed: %s; pausing this listener for %d ms (raise the open file limit or lower tcp.max_connections)",
+					       strerror(errno), TCP_ACCEPT_PAUSE_MS);
+				vs_stat_inc(&l->w->stats, VS_STAT_TCP_ACCEPT_PAUSED);
+				vs_loop_del(&l->w->loop, &l->io);
+				timer_start(&l->w->wheel, &l->pause, l->w->now_ms,
+					    TCP_ACCEPT_PAUSE_MS, listener_resume, l);
+			}
 			return;
 		}
 		accept_one(l, fd, &peer);
@@ -365,6 +415,7 @@ static void listener_event(struct vs_io *io, uint32_t events)
 
 int tcp_listener_attach(struct tcp_listener *l, struct vs_worker *w, int fd)
 {
+	timer_init(&l->pause);
 	l->io.fd = fd;
 	l->io.handler = listener_event;
 	l->w = w;
@@ -374,6 +425,7 @@ int tcp_listener_attach(struct tcp_listener *l, struct vs_worker *w, int fd)
 void tcp_listener_close(struct tcp_listener *l)
 {
 	if (l->io.fd >= 0) {
+		timer_stop(&l->w->wheel, &l->pause);
 		vs_loop_del(&l->w->loop, &l->io);
 		close(l->io.fd);
 		l->io.fd = -1;

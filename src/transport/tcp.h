@@ -9,12 +9,14 @@
 #include "core/loop.h"
 #include "core/timer.h"
 #include "transport/addr.h"
+#include "transport/tcp_frame.h"
 
 struct vs_worker;
 
 struct tcp_listener {
 	struct vs_io io;
 	struct vs_worker *w;
+	struct timer pause; /* out of descriptors: retry accepting later */
 };
 
 struct tcp_conn {
@@ -27,7 +29,7 @@ struct tcp_conn {
 	size_t rstart;	/* first unconsumed byte */
 	size_t rlen;	/* end of received bytes */
 	size_t rcap;
-	size_t scanned; /* framing progress, see tcp_frame_next */
+	struct tcp_frame_state frame; /* framing progress */
 
 	char *wbuf;	/* bytes the kernel did not take yet */
 	size_t wlen, wcap;
@@ -35,6 +37,8 @@ struct tcp_conn {
 	struct timer timer;
 	uint64_t last_rx_ms;
 	uint64_t msg_start_ms; /* first byte of an unfinished message, or 0 */
+	uint64_t noise_window_ms; /* keep-alive flood window start */
+	uint32_t noise;		  /* keep-alives and stray line ends in it */
 	bool want_out;
 	bool closing;
 };

@@ -76,12 +76,19 @@ static int find_clen(const char *hdr, size_t len, size_t *clen)
 }
 
 enum tcp_frame tcp_frame_next(const char *buf, size_t len, size_t max_msg,
-			      size_t *scanned, size_t *consumed)
+			      struct tcp_frame_state *st, size_t *consumed)
 {
 	size_t limit, i, hdr_end = 0, body_start = 0, clen = 0;
 	int r;
 
 	*consumed = 0;
+	/* Header already read: only the body's length is awaited. */
+	if (st->msg_len) {
+		if (len < st->msg_len)
+			return TCP_FRAME_NEED_MORE;
+		*consumed = st->msg_len;
+		return TCP_FRAME_MESSAGE;
+	}
 	if (len == 0)
 		return TCP_FRAME_NEED_MORE;
 	/* Keep-alives and stray line ends between messages. */
@@ -105,7 +112,7 @@ enum tcp_frame tcp_frame_next(const char *buf, size_t len, size_t max_msg,
 	}
 	/* The empty line ending the header section: CRLFCRLF or LFLF. */
 	limit = len < max_msg ? len : max_msg;
-	i = *scanned > 3 ? *scanned - 3 : 0;
+	i = st->scanned > 3 ? st->scanned - 3 : 0;
 	for (; i < limit; i++) {
 		const char *nl = memchr(buf + i, '\n', limit - i);
 		if (!nl)
@@ -123,7 +130,7 @@ enum tcp_frame tcp_frame_next(const char *buf, size_t len, size_t max_msg,
 		}
 	}
 	if (!body_start) {
-		*scanned = limit;
+		st->scanned = limit;
 		return len >= max_msg ? TCP_FRAME_TOO_BIG : TCP_FRAME_NEED_MORE;
 	}
 	r = find_clen(buf, hdr_end, &clen);
@@ -132,8 +139,7 @@ enum tcp_frame tcp_frame_next(const char *buf, size_t len, size_t max_msg,
 	if (clen > max_msg || body_start + clen > max_msg)
 		return TCP_FRAME_TOO_BIG;
 	if (len < body_start + clen) {
-		/* Resume at the same empty line, never inside the body. */
-		*scanned = hdr_end - 1;
+		st->msg_len = body_start + clen;
 		return TCP_FRAME_NEED_MORE;
 	}
 	*consumed = body_start + clen;

@@ -21,12 +21,27 @@ enum tcp_frame {
 };
 
 /*
- * Examine buf[0..len).  *scanned carries, between calls on the same
- * growing buffer, how far the search for the empty line got (start it at
- * 0, and reset it to 0 after consuming bytes).  On MESSAGE, PING and SKIP,
- * *consumed is the number of bytes to take off the front.
+ * Progress on one growing buffer between calls, so that a message arriving
+ * in many pieces is scanned once, not once per piece.
+ */
+struct tcp_frame_state {
+	size_t scanned; /* bytes searched for the empty line so far */
+	size_t msg_len; /* once the header section is complete: message size */
+};
+
+static inline void tcp_frame_reset(struct tcp_frame_state *st)
+{
+	st->scanned = 0;
+	st->msg_len = 0;
+}
+
+/*
+ * Examine buf[0..len).  st carries progress between calls on the same
+ * growing buffer: zero it to start, and reset it after consuming bytes.
+ * On MESSAGE, PING and SKIP, *consumed is the number of bytes to take off
+ * the front.
  */
 enum tcp_frame tcp_frame_next(const char *buf, size_t len, size_t max_msg,
-			      size_t *scanned, size_t *consumed);
+			      struct tcp_frame_state *st, size_t *consumed);
 
 #endif

@@ -13,7 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t max_msg = 4096, start = 0, have = 0, scanned = 0;
+	size_t max_msg = 4096, start = 0, have = 0;
+	struct tcp_frame_state st = {0, 0};
 	uint8_t step;
 	char *buf;
 
@@ -31,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (;;) {
 			size_t consumed = 0;
 			enum tcp_frame f = tcp_frame_next(buf + start, have - start,
-							  max_msg, &scanned,
+							  max_msg, &st,
 							  &consumed);
 			if (f == TCP_FRAME_NEED_MORE)
 				break;
@@ -42,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (consumed == 0 || start + consumed > have)
 				abort();
 			start += consumed;
-			scanned = 0;
+			tcp_frame_reset(&st);
 		}
 	}
 	free(buf);

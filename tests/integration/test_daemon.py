@@ -149,6 +149,20 @@ try:
                            timeout=20)
         c.check("as root without server.user it refuses to run",
                 r.returncode != 0 and "refusing to run as root" in r.stderr, r.stderr)
+        if "voipshield" in service_user_lines():
+            # A state directory that is not voipshield's own is refused,
+            # not handed over to the service user.
+            foreign = os.path.join(d.dir, "shared")
+            os.makedirs(foreign)
+            open(os.path.join(foreign, "someone-elses-file"), "w").close()
+            d.write_config(d.text.replace('state_dir = "%s"' % d.state,
+                                          'state_dir = "%s"' % foreign))
+            r = subprocess.run([VS_BIN, "--config", d.conf], capture_output=True, text=True,
+                               timeout=20)
+            c.check("a state directory holding foreign files is refused, not chowned",
+                     r.returncode != 0 and "directory of its own" in r.stderr
+                     and os.stat(foreign).st_uid == 0, r.stderr)
+            d.write_config(d.text)
         d.write_config(d.text.replace(service_user_lines(), 'user = "no-such-user-vs";'))
         r = subprocess.run([VS_BIN, "--config", d.conf], capture_output=True, text=True,
                            timeout=20)

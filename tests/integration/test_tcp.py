@@ -137,6 +137,18 @@ try:
             and st.get("tcp.framing_error", 0) >= 1 and st.get("tcp.overflow", 0) >= 1, st)
     c.check("all connections were released", st.get("tcp.connections", -1) == 0, st)
 
+    # A peer that only sends keep-alives (or bare line ends) as fast as it
+    # can is cut off; RFC 5626 pings come every 30 s or more.
+    s = tcp_connect("127.0.0.1", PORT)
+    try:
+        for _ in range(40):
+            s.sendall(b"\r\n\r\n")
+    except OSError:
+        pass
+    c.check("a keep-alive flood closes the connection", peer_closed(s, 3))
+    s.close()
+    c.check("keep-alive floods are counted", d.stats().get("tcp.keepalive_flood", 0) >= 1)
+
     rc = d.stop()
     c.check("SIGTERM: exit status 0", rc == 0, rc)
     c.check("no sanitizer reports", not d.sanitizer_reports(), d.sanitizer_reports())
@@ -144,4 +156,45 @@ except Exception as e:
     c.check("test ran to the end", False, repr(e) + "\n" + d.stderr()[-3000:])
 finally:
     d.cleanup()
+
+# Out of file descriptors: the daemon must not spin on a listener whose
+# pending connections it cannot accept, and must recover afterwards.
+import resource
+
+lim = Daemon(PORT + 1, extra="tcp = { max_connections = 1000; max_connections_per_source = 1000; };\n")
+try:
+    def low_fd_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48))
+    lim.start(preexec_fn=low_fd_limit)
+    c.check("a too-low open file limit is reported at start",
+            "open file limit 48 is below" in lim.stderr(), lim.stderr()[-500:])
+    hogs = []
+    for _ in range(80):
+        try:
+            hogs.append(tcp_connect("127.0.0.1", PORT + 1, timeout=1))
+        except OSError:
+            break
+    time.sleep(0.5)
+    cpu0 = lim.cpu_seconds()
+    time.sleep(2)
+    used = lim.cpu_seconds() - cpu0
+    c.check("with descriptors exhausted the daemon does not spin (CPU %.2f s in 2 s)" % used,
+            used < 0.5, used)
+    c.check("accept pauses are counted", lim.stats().get("tcp.accept_paused", 0) >= 1)
+    for h in hogs:
+        h.close()
+    time.sleep(1.5)
+    s = tcp_connect("127.0.0.1", PORT + 1)
+    s.sendall(sip_request(transport="TCP", ruri="sip:127.0.0.1"))
+    m = tcp_read_messages(s, 1)
+    c.check("after the peers leave, new connections are served",
+            len(m) == 1 and status_of(m[0])[0] == 200)
+    s.close()
+    c.check("SIGTERM: exit status 0 (low fd limit)", lim.stop() == 0)
+    c.check("no sanitizer reports (low fd limit)", not lim.sanitizer_reports(),
+            lim.sanitizer_reports())
+except Exception as e:
+    c.check("low fd limit test ran to the end", False, repr(e) + "\n" + lim.stderr()[-3000:])
+finally:
+    lim.cleanup()
 c.finish()

@@ -56,10 +56,10 @@ class Daemon:
             f.write(text)
         os.chmod(self.conf, 0o644)
 
-    def start(self, wait=True):
+    def start(self, wait=True, preexec_fn=None):
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen([VS_BIN, "--config", self.conf], stdin=subprocess.DEVNULL,
-                                     stdout=self.logf, stderr=self.logf)
+                                     stdout=self.logf, stderr=self.logf, preexec_fn=preexec_fn)
         if wait:
             deadline = time.time() + 15
             while time.time() < deadline:
@@ -84,6 +84,11 @@ class Daemon:
     def stats(self):
         out = self.cli("stats").stdout
         return {k: int(v) for k, v in (l.split() for l in out.splitlines() if l.strip())}
+
+    def cpu_seconds(self):
+        """utime + stime of the daemon (all threads) from /proc."""
+        f = open("/proc/%d/stat" % self.proc.pid).read().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
     def signal(self, sig):
         self.proc.send_signal(sig)

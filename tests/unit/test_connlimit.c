@@ -55,6 +55,36 @@ static void test_v4_mapped_is_same_source(void **state)
 	connlimit_destroy(&cl);
 }
 
+static struct vs_sockaddr v6(const char *text)
+{
+	struct vs_sockaddr a;
+	memset(&a, 0, sizeof(a));
+	a.u.in6.sin6_family = AF_INET6;
+	inet_pton(AF_INET6, text, &a.u.in6.sin6_addr);
+	a.len = sizeof(a.u.in6);
+	return a;
+}
+
+static void test_ipv6_counts_per_64(void **state)
+{
+	struct connlimit cl;
+	struct vs_sockaddr a = v6("2001:db8:1:2::1"), b = v6("2001:db8:1:2:ffff::9"),
+			   other = v6("2001:db8:1:3::1");
+
+	(void)state;
+	/* Addresses of one /64 are one source: hopping among them does not
+	 * get around the cap. */
+	assert_int_equal(connlimit_init(&cl, 10, 2), 0);
+	assert_int_equal(connlimit_acquire(&cl, &a), CONNLIMIT_OK);
+	assert_int_equal(connlimit_acquire(&cl, &b), CONNLIMIT_OK);
+	assert_int_equal(connlimit_acquire(&cl, &b), CONNLIMIT_SOURCE);
+	assert_int_equal(connlimit_acquire(&cl, &other), CONNLIMIT_OK);
+	assert_int_equal(connlimit_total(&cl), 3);
+	connlimit_release(&cl, &a);
+	assert_int_equal(connlimit_count(&cl, &b), 1);
+	connlimit_destroy(&cl);
+}
+
 static void test_churn_keeps_table_consistent(void **state)
 {
 	struct connlimit cl;
@@ -89,6 +119,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_per_source_and_total),
 		cmocka_unit_test(test_v4_mapped_is_same_source),
+		cmocka_unit_test(test_ipv6_counts_per_64),
 		cmocka_unit_test(test_churn_keeps_table_consistent),
 	};
 	vs_hash_init();

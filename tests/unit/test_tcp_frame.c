@@ -15,8 +15,8 @@
 static enum tcp_frame frame(const char *buf, size_t len, size_t max,
 			    size_t *consumed)
 {
-	size_t scanned = 0;
-	return tcp_frame_next(buf, len, max, &scanned, consumed);
+	struct tcp_frame_state st = {0, 0};
+	return tcp_frame_next(buf, len, max, &st, consumed);
 }
 
 static void test_whole_message(void **state)
@@ -45,7 +45,8 @@ static void test_compact_and_case(void **state)
 static void test_partial_reads(void **state)
 {
 	const char *m = REG("Content-Length: 10", "0123456789");
-	size_t len = strlen(m), scanned = 0, c = 0;
+	size_t len = strlen(m), c = 0;
+	struct tcp_frame_state scanned = {0, 0};
 
 	(void)state;
 	/* Every prefix needs more; the whole message frames exactly. */
@@ -61,12 +62,35 @@ static void test_body_with_blank_line(void **state)
 {
 	/* The body contains CRLFCRLF: resuming must not re-find it. */
 	const char *m = REG("Content-Length: 8", "ab\r\n\r\ncd");
-	size_t len = strlen(m), scanned = 0, c = 0;
+	size_t len = strlen(m), c = 0;
+	struct tcp_frame_state scanned = {0, 0};
 
 	(void)state;
 	assert_int_equal(tcp_frame_next(m, len - 3, 65535, &scanned, &c),
 			 TCP_FRAME_NEED_MORE);
 	assert_int_equal(tcp_frame_next(m, len, 65535, &scanned, &c),
+			 TCP_FRAME_MESSAGE);
+	assert_int_equal(c, len);
+}
+
+static void test_header_scanned_once(void **state)
+{
+	const char *m = REG("Content-Length: 10", "0123456789");
+	size_t len = strlen(m), c = 0;
+	struct tcp_frame_state st = {0, 0};
+
+	(void)state;
+	assert_int_equal(tcp_frame_next(m, len - 10, 65535, &st, &c),
+			 TCP_FRAME_NEED_MORE);
+	/* The size is known now; later pieces only compare lengths, even
+	 * if the header bytes changed (they are not looked at again). */
+	assert_int_equal(st.msg_len, len);
+	char copy[256];
+	memcpy(copy, m, len);
+	memset(copy, 'X', 20);
+	assert_int_equal(tcp_frame_next(copy, len - 1, 65535, &st, &c),
+			 TCP_FRAME_NEED_MORE);
+	assert_int_equal(tcp_frame_next(copy, len, 65535, &st, &c),
 			 TCP_FRAME_MESSAGE);
 	assert_int_equal(c, len);
 }
@@ -163,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_compact_and_case),
 		cmocka_unit_test(test_partial_reads),
 		cmocka_unit_test(test_body_with_blank_line),
+		cmocka_unit_test(test_header_scanned_once),
 		cmocka_unit_test(test_pipelined),
 		cmocka_unit_test(test_keepalives),
 		cmocka_unit_test(test_errors),
