@@ -14,7 +14,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vstest import (VS_BIN, VS_SRC, Checks, Daemon, options_udp, service_user_lines)
 
-PORT = 5093
+PORT = 5110  # uses 5110-5112 and 5210; see the port plan in docs/testing.md
 c = Checks("daemon")
 
 

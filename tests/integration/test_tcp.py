@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vstest import (Checks, Daemon, peer_closed, sip_request, status_of,
                     tcp_connect, tcp_read_messages)
 
-PORT = 5092
+PORT = 5100  # uses 5100-5101; see the port plan in docs/testing.md
 c = Checks("tcp")
 d = Daemon(PORT, extra="tcp = { idle_timeout = 3; message_timeout = 2; "
            "max_connections = 6; max_connections_per_source = 4; };\n"
