@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/user_cmd.h"
 #include "core/config.h"
 #include "daemon/control.h"
 #include "daemon/run.h"
@@ -34,6 +35,15 @@ static void usage(FILE *f)
 		"  reload                   reload the configuration (like SIGHUP)\n"
 		"  version                  print the running daemon's version\n"
 		"\n"
+		"User accounts (in the store in server.state_dir; the daemon need not run):\n"
+		"  user add NAME            add a user; the password is prompted for twice,\n"
+		"                           or read as one line from standard input\n"
+		"  user passwd NAME         change a user's password (same input)\n"
+		"  user del NAME            delete a user\n"
+		"  user list                list users, their realm and digest algorithms\n"
+		"  user import FILE.csv     add or update users from CSV lines user,password\n"
+		"                           (FILE - reads standard input); all or nothing\n"
+		"\n"
 		"Signals: SIGTERM or SIGINT drain and stop; SIGHUP reloads the\n"
 		"configuration (a bad file is refused and the running one kept).\n"
 		"Documentation: docs/configuration.md, docs/operations.md, man voipshield(8).\n");
@@ -57,7 +67,7 @@ static int check_config(const char *path)
 	return 0;
 }
 
-static int command(const char *path, const char *cmd)
+static int command(const char *path, int argc, char **argv)
 {
 	struct vs_config *cfg = malloc(sizeof(*cfg));
 	char err[1024];
@@ -70,7 +80,15 @@ static int command(const char *path, const char *cmd)
 		free(cfg);
 		return 2;
 	}
-	rc = vs_control_request(cfg->state_dir, cmd, stdout) ? 1 : 0;
+	if (strcmp(argv[0], "user") == 0) {
+		struct vs_log_conf quiet = cfg->log;
+		quiet.syslog = false;
+		quiet.level = VS_LOG_WARN;
+		vs_log_configure(&quiet);
+		rc = vs_user_command(cfg, argc - 1, argv + 1);
+	} else {
+		rc = vs_control_request(cfg->state_dir, argv[0], stdout) ? 1 : 0;
+	}
 	free(cfg);
 	return rc;
 }
@@ -89,7 +107,7 @@ int main(int argc, char **argv)
 	bool daemonize = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:dVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:dVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
@@ -112,15 +130,16 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc) {
 		const char *cmd = argv[optind];
-		if (optind + 1 < argc ||
-		    (strcmp(cmd, "stats") && strcmp(cmd, "reload") &&
+		bool user = strcmp(cmd, "user") == 0;
+		if ((!user && optind + 1 < argc) ||
+		    (!user && strcmp(cmd, "stats") && strcmp(cmd, "reload") &&
 		     strcmp(cmd, "version"))) {
 			fprintf(stderr,
-				"voipshield: unknown command '%s' (stats, reload, version). Try 'voipshield --help'.\n",
+				"voipshield: unknown command '%s' (stats, reload, version, user). Try 'voipshield --help'.\n",
 				cmd);
 			return 2;
 		}
-		return command(config, cmd);
+		return command(config, argc - optind, argv + optind);
 	}
 	return vs_run(config, daemonize);
 }

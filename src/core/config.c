@@ -8,6 +8,8 @@
  */
 #include "core/config.h"
 
+#include "auth/digest.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libconfig.h>
@@ -61,6 +63,20 @@ void vs_config_defaults(struct vs_config *cfg)
 	cfg->tcp_max_connections = 4096;
 	cfg->tcp_max_connections_per_source = 64;
 	cfg->tcp_max_buffer = 131072;
+	cfg->nonce_lifetime = 300;
+	cfg->algos[0] = AUTH_ALGO_SHA256;
+	cfg->algos[1] = AUTH_ALGO_MD5;
+	cfg->nalgos = 2;
+	cfg->nonce_count_table = 65536;
+	cfg->reg_min_expires = 60;
+	cfg->reg_max_expires = 3600;
+	cfg->reg_default_expires = 3600;
+	cfg->reg_max_contacts = 5;
+	cfg->reg_max_bindings = 100000;
+	cfg->tsx_t1 = 500;
+	cfg->tsx_t2 = 4000;
+	cfg->tsx_t4 = 5000;
+	cfg->tsx_max = 65536;
 }
 
 /* Refuse keys we do not know: a typo must not silently become a default. */
@@ -394,11 +410,121 @@ static void load_tcp(struct loader *ld, const config_t *c,
 			 cfg->tcp_max_buffer, cfg->sip.max_message_size);
 }
 
+static bool realm_valid(const char *r)
+{
+	if (!*r)
+		return false;
+	for (; *r; r++) {
+		if ((unsigned char)*r < 0x21 || *r == 0x7f || *r == '"' ||
+		    *r == '\\')
+			return false;
+	}
+	return true;
+}
+
+static void load_auth(struct loader *ld, const config_t *c,
+		      struct vs_config *cfg)
+{
+	static const char *const keys[] = {"realm", "nonce_lifetime",
+					   "algorithms", "nonce_count_table",
+					   NULL};
+	const config_setting_t *g = group(ld, c, "auth", keys);
+	const config_setting_t *a;
+
+	if (g) {
+		get_string(ld, g, "realm", cfg->realm, sizeof(cfg->realm));
+		if (cfg->realm[0] && !realm_valid(cfg->realm))
+			error_at(ld, config_setting_get_member(g, "realm"),
+				 "'realm' may not contain spaces, quotes, backslashes or control characters");
+		get_uint(ld, g, "nonce_lifetime", 10, 86400,
+			 &cfg->nonce_lifetime);
+		get_uint(ld, g, "nonce_count_table", 1024, 16777216,
+			 &cfg->nonce_count_table);
+		a = config_setting_get_member(g, "algorithms");
+		if (a && !ld->failed) {
+			int n = config_setting_length(a);
+			if ((!config_setting_is_array(a) &&
+			     !config_setting_is_list(a)) ||
+			    n < 1 || n > AUTH_ALGO_COUNT) {
+				error_at(ld, a, "'algorithms' must list 1 to 3 of \"SHA-256\", \"MD5\", \"SHA-512-256\"");
+				return;
+			}
+			cfg->nalgos = 0;
+			for (int i = 0; i < n; i++) {
+				const char *v = config_setting_get_string_elem(a, i);
+				struct pl name = pl_make(v ? v : "", v ? strlen(v) : 0);
+				enum auth_algo al;
+				bool sess;
+				if (!v || auth_algo_parse(&name, &al, &sess) || sess) {
+					error_at(ld, a, "algorithm '%s' is not SHA-256, MD5 or SHA-512-256", v ? v : "?");
+					return;
+				}
+				for (int j = 0; j < cfg->nalgos; j++) {
+					if (cfg->algos[j] == al) {
+						error_at(ld, a, "algorithm '%s' is listed twice", v);
+						return;
+					}
+				}
+				cfg->algos[cfg->nalgos++] = (uint8_t)al;
+			}
+		}
+	}
+	if (!cfg->realm[0]) {
+		const char *r = cfg->ndomains ? cfg->domains[0] : "voipshield";
+		if (strlen(r) >= sizeof(cfg->realm) || !realm_valid(r))
+			r = "voipshield";
+		memcpy(cfg->realm, r, strlen(r) + 1);
+	}
+}
+
+static void load_registrar(struct loader *ld, const config_t *c,
+			   struct vs_config *cfg)
+{
+	static const char *const keys[] = {"min_expires", "max_expires",
+					   "default_expires", "max_contacts",
+					   "max_bindings", NULL};
+	const config_setting_t *g = group(ld, c, "registrar", keys);
+
+	if (!g)
+		return;
+	get_uint(ld, g, "min_expires", 1, 86400, &cfg->reg_min_expires);
+	get_uint(ld, g, "max_expires", 1, 604800, &cfg->reg_max_expires);
+	get_uint(ld, g, "default_expires", 1, 604800,
+		 &cfg->reg_default_expires);
+	get_uint(ld, g, "max_contacts", 1, 100, &cfg->reg_max_contacts);
+	get_uint(ld, g, "max_bindings", 1, 10000000, &cfg->reg_max_bindings);
+	if (!ld->failed && (cfg->reg_min_expires > cfg->reg_max_expires ||
+			    cfg->reg_default_expires < cfg->reg_min_expires ||
+			    cfg->reg_default_expires > cfg->reg_max_expires))
+		error_at(ld, g,
+			 "registrar needs min_expires <= default_expires <= max_expires (got %u, %u, %u)",
+			 cfg->reg_min_expires, cfg->reg_default_expires,
+			 cfg->reg_max_expires);
+}
+
+static void load_transactions(struct loader *ld, const config_t *c,
+			      struct vs_config *cfg)
+{
+	static const char *const keys[] = {"t1", "t2", "t4", "max", NULL};
+	const config_setting_t *g = group(ld, c, "transactions", keys);
+
+	if (!g)
+		return;
+	get_uint(ld, g, "t1", 10, 10000, &cfg->tsx_t1);
+	get_uint(ld, g, "t2", 100, 60000, &cfg->tsx_t2);
+	get_uint(ld, g, "t4", 100, 60000, &cfg->tsx_t4);
+	get_uint(ld, g, "max", 64, 16777216, &cfg->tsx_max);
+	if (!ld->failed && cfg->tsx_t2 < cfg->tsx_t1)
+		error_at(ld, g, "transactions.t2 (%u) must be at least t1 (%u)",
+			 cfg->tsx_t2, cfg->tsx_t1);
+}
+
 int vs_config_load(const char *path, struct vs_config *cfg, char *err,
 		   size_t errlen)
 {
 	static const char *const top[] = {"server", "log", "listen", "limits",
-					  "tcp", NULL};
+					  "tcp", "auth", "registrar",
+					  "transactions", NULL};
 	struct loader ld = {path, err, errlen, false};
 	config_t c;
 
@@ -431,6 +557,12 @@ int vs_config_load(const char *path, struct vs_config *cfg, char *err,
 		load_limits(&ld, &c, cfg);
 	if (!ld.failed)
 		load_tcp(&ld, &c, cfg);
+	if (!ld.failed)
+		load_auth(&ld, &c, cfg);
+	if (!ld.failed)
+		load_registrar(&ld, &c, cfg);
+	if (!ld.failed)
+		load_transactions(&ld, &c, cfg);
 	config_destroy(&c);
 	return ld.failed ? -1 : 0;
 }
@@ -440,7 +572,10 @@ bool vs_config_needs_restart(const struct vs_config *a,
 {
 	if (a->nlisten != b->nlisten || a->workers != b->workers ||
 	    strcmp(a->user, b->user) != 0 ||
-	    strcmp(a->state_dir, b->state_dir) != 0)
+	    strcmp(a->state_dir, b->state_dir) != 0 ||
+	    a->tsx_max != b->tsx_max ||
+	    a->nonce_count_table != b->nonce_count_table ||
+	    a->reg_max_bindings != b->reg_max_bindings)
 		return true;
 	for (size_t i = 0; i < a->nlisten; i++) {
 		if (a->listen[i].transports != b->listen[i].transports ||

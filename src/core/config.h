@@ -62,6 +62,24 @@ struct vs_config {
 	uint32_t tcp_max_connections;
 	uint32_t tcp_max_connections_per_source;
 	uint32_t tcp_max_buffer;	 /* bytes buffered per connection */
+
+	/* auth */
+	char realm[129];	  /* resolved: never empty */
+	uint32_t nonce_lifetime;  /* seconds */
+	uint8_t algos[3];	  /* enum auth_algo, in offer order */
+	uint8_t nalgos;
+	uint32_t nonce_count_table; /* entries */
+
+	/* registrar */
+	uint32_t reg_min_expires;
+	uint32_t reg_max_expires;
+	uint32_t reg_default_expires;
+	uint32_t reg_max_contacts;  /* per address of record */
+	uint32_t reg_max_bindings;  /* in total */
+
+	/* transactions */
+	uint32_t tsx_t1, tsx_t2, tsx_t4; /* ms */
+	uint32_t tsx_max;		 /* open transactions in total */
 };
 
 /* Built-in defaults (what an empty file gives). */

@@ -40,7 +40,25 @@
 	X(DROP_RESPONSE, "drop.stray_response")                                \
 	X(DROP_ACK, "drop.stateless_ack")                                      \
 	X(DROP_TRUNCATED, "drop.truncated_datagram")                           \
-	X(DROP_REPLY_OVERFLOW, "drop.reply_too_large")
+	X(DROP_REPLY_OVERFLOW, "drop.reply_too_large")                        \
+	X(DROP_ACK_NO_TSX, "drop.ack_without_transaction")                     \
+	X(TSX_CREATED, "tsx.created")                                          \
+	X(TSX_ABSORBED, "tsx.retransmissions_absorbed")                        \
+	X(TSX_RESENT, "tsx.responses_resent")                                  \
+	X(TSX_FULL, "tsx.table_full")                                          \
+	X(TSX_FOREIGN, "tsx.other_worker")                                     \
+	X(TSX_UNANSWERED, "tsx.unanswered")                                    \
+	X(AUTH_CHALLENGE, "auth.challenges")                                   \
+	X(AUTH_OK, "auth.ok")                                                  \
+	X(AUTH_FAILED, "auth.failed")                                          \
+	X(AUTH_STALE, "auth.stale_nonce")                                      \
+	X(AUTH_REPLAY, "auth.replayed")                                        \
+	X(AUTH_IDENTITY, "auth.identity_mismatch")                             \
+	X(REG_UPDATED, "registrar.bindings_saved")                             \
+	X(REG_REMOVED, "registrar.bindings_removed")                           \
+	X(REG_EXPIRED, "registrar.bindings_expired")                           \
+	X(REG_REFUSED, "registrar.refused")                                    \
+	X(REG_STORE_ERRORS, "registrar.store_errors")
 
 enum vs_stat {
 #define X(id, name) VS_STAT_##id,

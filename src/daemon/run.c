@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/log.h"
 #include "daemon/control.h"
@@ -51,31 +52,10 @@ struct run {
 	bool force_syslog; /* --daemon: stderr is gone, whatever the file says */
 };
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(tmp))
-		return ENAMETOOLONG;
-	memcpy(tmp, path, len + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, mode) && errno != EEXIST)
-			return errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) && errno != EEXIST)
-		return errno;
-	return 0;
-}
-
 static int prepare_state_dir(struct vs_config *cfg)
 {
 	char abs[PATH_MAX];
-	int err = mkdir_p(cfg->state_dir, 0750);
+	int err = vs_mkdir_p(cfg->state_dir, 0750);
 
 	if (err) {
 		fprintf(stderr,
@@ -178,7 +158,7 @@ static int open_sockets(struct run *r)
 		const struct vs_listener *l = &cfg->listen[i];
 		struct vs_sockaddr a;
 
-		memcpy(&a.u.ss, &l->sa, l->salen);
+		memcpy(&a.u, &l->sa, l->salen);
 		a.len = l->salen;
 		if (((l->transports & VS_TP_UDP) && vs_sock_probe(&a, SOCK_DGRAM)) ||
 		    ((l->transports & VS_TP_TCP) && vs_sock_probe(&a, SOCK_STREAM)))
@@ -471,9 +451,13 @@ static void shutdown_all(struct run *r)
 	       (unsigned long long)sum[VS_STAT_RX_UDP],
 	       (unsigned long long)sum[VS_STAT_RX_TCP],
 	       (unsigned long long)(sum[VS_STAT_TX_UDP] + sum[VS_STAT_TX_TCP]));
+	/* The writer's last results go to the workers' queues, which
+	 * vs_worker_free runs; only then can the tables go. */
+	vs_daemon_services_stop(&r->d);
 	for (unsigned w = 0; w < r->d.nworkers; w++)
 		vs_worker_free(&r->d.workers[w]);
 	free(r->d.workers);
+	vs_daemon_services_free(&r->d);
 }
 
 static int go_background(void)
@@ -566,6 +550,12 @@ int vs_run(const char *config_path, bool daemonize)
 			   r.cfg->tcp_max_connections_per_source)) {
 		vs_log(VS_LOG_ERR, "out of memory for the connection table (tcp.max_connections = %u)",
 		       r.cfg->tcp_max_connections);
+		goto out;
+	}
+	if (vs_daemon_services_start(&r.d, r.cfg, err, sizeof(err))) {
+		vs_log(VS_LOG_ERR, "%s", err);
+		vs_daemon_services_stop(&r.d);
+		vs_daemon_services_free(&r.d);
 		goto out;
 	}
 	if (start_workers(&r)) {

@@ -4,12 +4,16 @@
 #include "daemon/worker.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "core/log.h"
+#include "store/store.h"
 
 /* How long a stopping worker waits for queued TCP output to leave. */
 #define DRAIN_MS 2000
@@ -23,11 +27,101 @@ static void adopt_config(struct vs_worker *w)
 	uint64_t gen = atomic_load(&d->cfg_gen);
 	pthread_mutex_unlock(&d->cfg_lock);
 	sip_local_init(&w->local, w->cfg);
+	w->tsx_env.timers.t1 = w->cfg->tsx_t1;
+	w->tsx_env.timers.t2 = w->cfg->tsx_t2;
+	w->tsx_env.timers.t4 = w->cfg->tsx_t4;
 	w->srv.cfg = w->cfg;
 	w->srv.local = &w->local;
 	w->srv.stats = &w->stats;
 	/* Tell the main thread this worker no longer uses the old config. */
 	__atomic_store_n(&w->cfg_gen, gen, __ATOMIC_RELEASE);
+}
+
+void vs_worker_post(struct vs_worker *w, struct vs_job *job)
+{
+	job->next = NULL;
+	pthread_mutex_lock(&w->jobs_lock);
+	if (w->jobs_tail)
+		w->jobs_tail->next = job;
+	else
+		w->jobs = job;
+	w->jobs_tail = job;
+	pthread_mutex_unlock(&w->jobs_lock);
+	vs_worker_wake(w);
+}
+
+static void run_jobs(struct vs_worker *w)
+{
+	struct vs_job *j;
+
+	pthread_mutex_lock(&w->jobs_lock);
+	j = w->jobs;
+	w->jobs = w->jobs_tail = NULL;
+	pthread_mutex_unlock(&w->jobs_lock);
+	while (j) {
+		struct vs_job *next = j->next;
+		j->run(j);
+		j = next;
+	}
+}
+
+/* A TCP send handed over by another worker. */
+struct send_job {
+	struct vs_job job;
+	struct vs_worker *w;
+	struct vs_flow flow;
+	size_t len;
+	char buf[];
+};
+
+static void send_job_run(struct vs_job *job)
+{
+	struct send_job *sj = (struct send_job *)job;
+
+	(void)vs_worker_send(sj->w, &sj->flow, sj->buf, sj->len);
+	free(sj);
+}
+
+int vs_worker_send(struct vs_worker *w, const struct vs_flow *flow,
+		   const char *buf, size_t len)
+{
+	if (flow->tp == VS_TP_UDP) {
+		unsigned i = flow->local;
+		if (i >= w->nudp ||
+		    w->udp[i].local.u.sa.sa_family != flow->peer.u.sa.sa_family) {
+			for (i = 0; i < w->nudp; i++) {
+				if (w->udp[i].io.fd >= 0 &&
+				    w->udp[i].local.u.sa.sa_family ==
+					    flow->peer.u.sa.sa_family)
+					break;
+			}
+		}
+		if (i >= w->nudp || w->udp[i].io.fd < 0)
+			return ENETUNREACH;
+		return udp_sock_send(&w->udp[i], &flow->peer, buf, len);
+	}
+	if (flow->worker != w->id) {
+		struct send_job *sj;
+		if (flow->worker >= w->d->nworkers)
+			return ENOTCONN;
+		sj = malloc(sizeof(*sj) + len);
+		if (!sj)
+			return ENOMEM;
+		sj->job.run = send_job_run;
+		sj->w = &w->d->workers[flow->worker];
+		sj->flow = *flow;
+		sj->len = len;
+		memcpy(sj->buf, buf, len);
+		vs_worker_post(&w->d->workers[flow->worker], &sj->job);
+		return 0;
+	}
+	struct tcp_conn *c = tcp_conn_find(w, flow->conn_id);
+	if (!c)
+		return ENOTCONN;
+	if (!tcp_conn_send(c, buf, len))
+		return ENOTCONN;
+	vs_stat_inc(&w->stats, VS_STAT_TX_TCP);
+	return 0;
 }
 
 static void wake_event(struct vs_io *io, uint32_t events)
@@ -39,6 +133,7 @@ static void wake_event(struct vs_io *io, uint32_t events)
 	(void)events;
 	while (read(io->fd, &v, sizeof(v)) > 0)
 		;
+	run_jobs(w);
 	if (atomic_load(&w->d->cfg_gen) != w->cfg_gen)
 		adopt_config(w);
 	if (atomic_load(&w->d->stop))
@@ -46,10 +141,9 @@ static void wake_event(struct vs_io *io, uint32_t events)
 }
 
 bool vs_worker_sip_input(struct vs_worker *w, const char *buf, size_t len,
-			 enum vs_transport tp, const struct vs_sockaddr *src,
-			 struct mbuf *out)
+			 const struct vs_flow *flow, struct mbuf *out)
 {
-	struct sip_input in = {buf, len, tp, src};
+	struct sip_input in = {buf, len, flow};
 	size_t i = 0;
 
 	/* CRLF keep-alives over UDP (RFC 5626 uses STUN there, but phones
@@ -63,6 +157,88 @@ bool vs_worker_sip_input(struct vs_worker *w, const char *buf, size_t len,
 	return sip_server_input(&w->srv, &in, out);
 }
 
+static int tsx_send(void *ctx, const struct vs_flow *flow, const char *buf,
+		    size_t len)
+{
+	return vs_worker_send(ctx, flow, buf, len);
+}
+
+static void srv_post(void *ctx, struct vs_job *job)
+{
+	vs_worker_post(ctx, job);
+}
+
+/* Worker 0, once a second: free expired registrations, a few shards at a
+ * time, and delete them from the store. */
+#define SWEEP_MS 1000
+#define SWEEP_SHARDS 8
+
+static void sweep_timer(struct timer *t, void *arg)
+{
+	struct vs_worker *w = arg;
+	struct reg_batch *b = reg_batch_new(0);
+	unsigned n;
+
+	if (b) {
+		n = loc_sweep(&w->d->loc, (uint64_t)time(NULL), SWEEP_SHARDS,
+			      reg_batch_add, b);
+		if (n)
+			vs_stat_add(&w->stats, VS_STAT_REG_EXPIRED, n);
+		if (b->nops)
+			reg_writer_submit(w->d->writer, b);
+		else
+			free(b);
+	}
+	timer_start(&w->wheel, t, w->now_ms, SWEEP_MS, sweep_timer, w);
+}
+
+int vs_daemon_services_start(struct vs_daemon *d, const struct vs_config *cfg,
+			     char *err, size_t errlen)
+{
+	char path[PATH_MAX + 32];
+	long n;
+
+	snprintf(path, sizeof(path), "%s/voipshield-auth.key", cfg->state_dir);
+	if (auth_secret_load(path, d->secret, err, errlen))
+		return -1;
+	if (tsx_table_init(&d->tsx, cfg->tsx_max) ||
+	    loc_table_init(&d->loc, cfg->reg_max_bindings) ||
+	    auth_nc_init(&d->nc, cfg->nonce_count_table)) {
+		snprintf(err, errlen, "out of memory for the SIP tables (transactions.max, registrar.max_bindings, auth.nonce_count_table)");
+		return -1;
+	}
+	n = reg_store_load(cfg->state_dir, &d->loc, (uint64_t)time(NULL), err,
+			   errlen);
+	if (n < 0)
+		return -1;
+	vs_log(VS_LOG_INFO, "store: %ld registration%s loaded", n,
+	       n == 1 ? "" : "s");
+	if (reg_writer_start(&d->writer, cfg->state_dir, err, errlen))
+		return -1;
+	d->svc.loc = &d->loc;
+	d->svc.writer = d->writer;
+	d->svc.secret = d->secret;
+	d->svc.nc = &d->nc;
+	return 0;
+}
+
+void vs_daemon_services_stop(struct vs_daemon *d)
+{
+	reg_writer_stop(d->writer);
+	d->writer = NULL;
+}
+
+void vs_daemon_services_free(struct vs_daemon *d)
+{
+	if (d->tsx.shard[0].buckets)
+		tsx_table_destroy(&d->tsx);
+	if (d->loc.shard[0].buckets)
+		loc_table_destroy(&d->loc);
+	if (d->nc.shard[0].slots)
+		auth_nc_destroy(&d->nc);
+	memset(d->secret, 0, sizeof(d->secret));
+}
+
 static void *worker_main(void *arg)
 {
 	struct vs_worker *w = arg;
@@ -70,6 +246,9 @@ static void *worker_main(void *arg)
 
 	w->now_ms = vs_now_ms();
 	timer_wheel_init(&w->wheel, w->now_ms);
+	if (w->id == 0 && w->d->writer)
+		timer_start(&w->wheel, &w->sweep, w->now_ms, SWEEP_MS,
+			    sweep_timer, w);
 	for (;;) {
 		int timeout = timer_wheel_next_ms(&w->wheel, w->now_ms);
 
@@ -106,6 +285,7 @@ int vs_worker_init(struct vs_worker *w, struct vs_daemon *d, unsigned id,
 	w->id = id;
 	w->d = d;
 	w->wake.fd = -1;
+	pthread_mutex_init(&w->jobs_lock, NULL);
 	err = vs_loop_init(&w->loop);
 	if (err)
 		return err;
@@ -113,6 +293,26 @@ int vs_worker_init(struct vs_worker *w, struct vs_daemon *d, unsigned id,
 	if (!w->batch)
 		return ENOMEM;
 	adopt_config(w);
+	timer_init(&w->sweep);
+	if (d->writer) {
+		char msg[512];
+		w->tsx_env.table = &d->tsx;
+		w->tsx_env.wheel = &w->wheel;
+		w->tsx_env.now_ms = &w->now_ms;
+		w->tsx_env.owner = (uint16_t)id;
+		w->tsx_env.stats = &w->stats;
+		w->tsx_env.send = tsx_send;
+		w->tsx_env.send_ctx = w;
+		if (vs_store_open(w->cfg->state_dir, &w->users, msg, sizeof(msg))) {
+			vs_log(VS_LOG_ERR, "worker %u: %s", id, msg);
+			return EIO;
+		}
+		w->srv.tsx = &w->tsx_env;
+		w->srv.svc = &d->svc;
+		w->srv.users = w->users;
+		w->srv.post = srv_post;
+		w->srv.post_ctx = w;
+	}
 	w->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->wake.fd < 0)
 		return errno;
@@ -121,7 +321,8 @@ int vs_worker_init(struct vs_worker *w, struct vs_daemon *d, unsigned id,
 	if (err)
 		return err;
 	for (unsigned i = 0; i < nudp; i++) {
-		err = udp_sock_attach(&w->udp[i], w, udp_fds[i], &udp_addrs[i]);
+		err = udp_sock_attach(&w->udp[i], w, udp_fds[i], &udp_addrs[i],
+				      (uint8_t)i);
 		if (err)
 			return err;
 		w->nudp++;
@@ -163,4 +364,13 @@ void vs_worker_free(struct vs_worker *w)
 	vs_loop_close(&w->loop);
 	udp_batch_free(w->batch);
 	w->batch = NULL;
+	/* Jobs posted while the worker stopped: run them so that they release
+	 * what they hold (their sends fail quietly, the sockets are closed). */
+	run_jobs(w);
+	vs_store_close(w->users);
+	w->users = NULL;
+	free(w->conn_slots);
+	free(w->conn_free);
+	w->conn_slots = NULL;
+	w->conn_free = NULL;
 }

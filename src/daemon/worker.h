@@ -10,11 +10,18 @@
 #include <stdatomic.h>
 
 #include "core/config.h"
+#include "core/job.h"
 #include "core/loop.h"
 #include "core/stats.h"
 #include "core/timer.h"
-#include "proxy/stateless.h"
+#include "auth/nonce.h"
+#include "proxy/server.h"
+#include "registrar/location.h"
+#include "registrar/reg_store.h"
+#include "sip/tsx.h"
+#include "sip/tsx_table.h"
 #include "transport/connlimit.h"
+#include "transport/flow.h"
 #include "transport/tcp.h"
 #include "transport/udp.h"
 
@@ -33,6 +40,9 @@ struct vs_worker {
 	uint64_t cfg_gen;
 	struct sip_local local;
 	struct sip_server srv;
+	struct sip_tsx_env tsx_env;
+	struct vs_store *users; /* for HA1 lookups */
+	struct timer sweep;	/* worker 0: expire registrations */
 
 	struct vs_io wake; /* eventfd: reload or stop */
 	struct udp_sock udp[VS_CONFIG_MAX_LISTENERS];
@@ -41,6 +51,12 @@ struct vs_worker {
 	unsigned ntcpl;
 	struct tcp_conn *conns; /* list of connections this worker owns */
 	unsigned nconns;
+	struct tcp_conn **conn_slots; /* by id, see tcp_conn_find */
+	uint32_t *conn_free;	      /* free slots */
+	uint32_t conn_nslots, conn_cap, conn_nfree, conn_gen;
+
+	pthread_mutex_t jobs_lock;
+	struct vs_job *jobs, *jobs_tail; /* posted by other threads */
 	struct udp_batch *batch;
 	bool stopping;
 };
@@ -54,7 +70,24 @@ struct vs_daemon {
 	struct connlimit connlimit;
 	struct vs_worker *workers;
 	unsigned nworkers;
+
+	/* SIP services shared by the workers. */
+	struct tsx_table tsx;
+	struct loc_table loc;
+	struct auth_nc_table nc;
+	struct reg_writer *writer;
+	uint8_t secret[AUTH_SECRET_LEN];
+	struct sip_services svc;
 };
+
+/* Open the shared SIP services (after the privilege drop and --daemon's
+ * fork: the store writer is a thread).  -1 with a message in err. */
+int vs_daemon_services_start(struct vs_daemon *d, const struct vs_config *cfg,
+			     char *err, size_t errlen);
+/* Stop the store writer (after the workers stopped, before they are freed). */
+void vs_daemon_services_stop(struct vs_daemon *d);
+/* Free the tables (after the workers are freed). */
+void vs_daemon_services_free(struct vs_daemon *d);
 
 /*
  * Prepare worker w with the sockets opened for it by the main thread
@@ -69,9 +102,19 @@ void vs_worker_wake(struct vs_worker *w);
 void vs_worker_join(struct vs_worker *w);
 void vs_worker_free(struct vs_worker *w);
 
-/* A message arrived: hand it to the SIP layer; true if out holds a reply. */
+/* A message arrived: hand it to the SIP layer; true if out holds a reply
+ * to send back at once on the same flow. */
 bool vs_worker_sip_input(struct vs_worker *w, const char *buf, size_t len,
-			 enum vs_transport tp, const struct vs_sockaddr *src,
-			 struct mbuf *out);
+			 const struct vs_flow *flow, struct mbuf *out);
+/* Run job on worker w's thread (any thread may call this). */
+void vs_worker_post(struct vs_worker *w, struct vs_job *job);
+/*
+ * Send a message on a flow from worker w's thread: UDP from w's own socket,
+ * TCP on the connection (through its owner when that is another worker).
+ * Returns 0, or an errno when it certainly failed (ENOTCONN: the
+ * connection has closed).
+ */
+int vs_worker_send(struct vs_worker *w, const struct vs_flow *flow,
+		   const char *buf, size_t len);
 
 #endif

@@ -15,8 +15,7 @@ struct vs_sockaddr {
 		struct sockaddr sa;
 		struct sockaddr_in in;
 		struct sockaddr_in6 in6;
-		struct sockaddr_storage ss;
-	} u;
+	} u; /* IPv4 or IPv6 only: 28 bytes, not a sockaddr_storage */
 	socklen_t len;
 };
 

@@ -44,10 +44,56 @@ static void conn_events(struct tcp_conn *c)
 	}
 }
 
+/* Connection ids: a slot in the worker's table and a generation, so an id
+ * kept in a transaction or binding never names a later connection. */
+static int slot_take(struct vs_worker *w, struct tcp_conn *c)
+{
+	uint32_t slot;
+
+	if (w->conn_nfree) {
+		slot = w->conn_free[--w->conn_nfree];
+	} else {
+		if (w->conn_nslots == w->conn_cap) {
+			uint32_t cap = w->conn_cap ? w->conn_cap * 2 : 64;
+			struct tcp_conn **s = realloc(w->conn_slots,
+						      cap * sizeof(*s));
+			uint32_t *f;
+			if (!s)
+				return ENOMEM;
+			w->conn_slots = s;
+			f = realloc(w->conn_free, cap * sizeof(*f));
+			if (!f)
+				return ENOMEM;
+			w->conn_free = f;
+			w->conn_cap = cap;
+		}
+		slot = w->conn_nslots++;
+	}
+	if (++w->conn_gen == 0)
+		w->conn_gen = 1;
+	w->conn_slots[slot] = c;
+	c->id = (uint64_t)w->conn_gen << 32 | slot;
+	return 0;
+}
+
+struct tcp_conn *tcp_conn_find(struct vs_worker *w, uint64_t id)
+{
+	uint32_t slot = (uint32_t)id;
+
+	if (!id || slot >= w->conn_nslots)
+		return NULL;
+	struct tcp_conn *c = w->conn_slots[slot];
+	return c && c->id == id && !c->closing ? c : NULL;
+}
+
 void tcp_conn_destroy(struct tcp_conn *c)
 {
 	struct vs_worker *w = c->w;
 
+	if (c->id) {
+		w->conn_slots[(uint32_t)c->id] = NULL;
+		w->conn_free[w->conn_nfree++] = (uint32_t)c->id;
+	}
 	timer_stop(&w->wheel, &c->timer);
 	if (c->io.fd >= 0)
 		close(c->io.fd);
@@ -142,7 +188,14 @@ static void handle_message(struct tcp_conn *c, const char *buf, size_t len)
 	struct mbuf out;
 
 	mbuf_init(&out, reply, sizeof(reply));
-	if (vs_worker_sip_input(c->w, buf, len, VS_TP_TCP, &c->peer, &out)) {
+	struct vs_flow flow;
+
+	flow.peer = c->peer;
+	flow.conn_id = c->id;
+	flow.worker = (uint16_t)c->w->id;
+	flow.tp = VS_TP_TCP;
+	flow.local = 0;
+	if (vs_worker_sip_input(c->w, buf, len, &flow, &out)) {
 		if (tcp_conn_send(c, out.buf, out.len))
 			vs_stat_inc(&c->w->stats, VS_STAT_TX_TCP);
 	}
@@ -346,6 +399,13 @@ static void accept_one(struct tcp_listener *l, int fd,
 		close(fd);
 		return;
 	}
+	if (slot_take(w, c)) {
+		free(c->rbuf);
+		free(c);
+		connlimit_release(&w->d->connlimit, peer);
+		close(fd);
+		return;
+	}
 	c->rcap = TCP_RBUF_INITIAL;
 	c->io.fd = fd;
 	c->io.handler = conn_event;
@@ -387,7 +447,7 @@ static void listener_event(struct vs_io *io, uint32_t events)
 		struct vs_sockaddr peer;
 		int fd;
 
-		peer.len = sizeof(peer.u.ss);
+		peer.len = sizeof(peer.u);
 		fd = accept4(io->fd, &peer.u.sa, &peer.len,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {

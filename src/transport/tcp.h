@@ -23,6 +23,7 @@ struct tcp_conn {
 	struct vs_io io;
 	struct vs_worker *w;
 	struct vs_sockaddr peer;
+	uint64_t id;	/* generation << 32 | slot, see tcp_conn_find */
 	struct tcp_conn *prev, *next;
 
 	char *rbuf;	/* received bytes; grows up to tcp.max_buffer */
@@ -48,6 +49,8 @@ void tcp_listener_close(struct tcp_listener *l);
 /* Queue bytes on a connection; false if it had to be closed. */
 bool tcp_conn_send(struct tcp_conn *c, const char *buf, size_t len);
 void tcp_conn_destroy(struct tcp_conn *c);
+/* The worker's connection with this id, or NULL once it has closed. */
+struct tcp_conn *tcp_conn_find(struct vs_worker *w, uint64_t id);
 /* True while any connection of the worker still has bytes to write. */
 bool tcp_worker_pending_output(const struct vs_worker *w);
 

@@ -99,7 +99,7 @@ static void udp_readable(struct vs_io *io, uint32_t events)
 			return;
 		vs_stat_add(&w->stats, VS_STAT_RX_UDP, (uint64_t)n);
 		for (int i = 0; i < n; i++) {
-			struct vs_sockaddr src;
+			struct vs_flow flow;
 			struct mbuf out;
 			size_t len = b->rx[i].msg_len;
 
@@ -108,15 +108,21 @@ static void udp_readable(struct vs_io *io, uint32_t events)
 				vs_stat_inc(&w->stats, VS_STAT_DROP_TRUNCATED);
 				continue;
 			}
-			memcpy(&src.u.ss, &b->rxaddr[i], sizeof(src.u.ss));
-			src.len = b->rx[i].msg_hdr.msg_namelen;
+			flow.conn_id = 0;
+			flow.worker = (uint16_t)w->id;
+			flow.tp = VS_TP_UDP;
+			flow.local = u->index;
+			flow.peer.len = b->rx[i].msg_hdr.msg_namelen;
+			if (flow.peer.len > sizeof(flow.peer.u))
+				continue; /* not IPv4 or IPv6 */
+			memcpy(&flow.peer.u, &b->rxaddr[i], flow.peer.len);
 			mbuf_init(&out, b->txbuf[nreply], UDP_REPLY_MAX);
-			if (!vs_worker_sip_input(w, b->rxbuf[i], len, VS_TP_UDP,
-						 &src, &out))
+			if (!vs_worker_sip_input(w, b->rxbuf[i], len, &flow,
+						 &out))
 				continue;
 			b->txiov[nreply].iov_len = out.len;
-			memcpy(&b->txaddr[nreply], &src.u.ss, src.len);
-			b->tx[nreply].msg_hdr.msg_namelen = src.len;
+			memcpy(&b->txaddr[nreply], &flow.peer.u, flow.peer.len);
+			b->tx[nreply].msg_hdr.msg_namelen = flow.peer.len;
 			nreply++;
 		}
 		if (nreply)
@@ -127,13 +133,31 @@ static void udp_readable(struct vs_io *io, uint32_t events)
 }
 
 int udp_sock_attach(struct udp_sock *u, struct vs_worker *w, int fd,
-		    const struct vs_sockaddr *local)
+		    const struct vs_sockaddr *local, uint8_t index)
 {
+	u->index = index;
 	u->io.fd = fd;
 	u->io.handler = udp_readable;
 	u->w = w;
 	u->local = *local;
 	return vs_loop_add(&w->loop, &u->io, EPOLLIN);
+}
+
+int udp_sock_send(struct udp_sock *u, const struct vs_sockaddr *dst,
+		  const char *buf, size_t len)
+{
+	ssize_t r;
+
+	do
+		r = sendto(u->io.fd, buf, len, MSG_DONTWAIT, &dst->u.sa,
+			   dst->len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		vs_stat_inc(&u->w->stats, VS_STAT_TX_ERRORS);
+		return errno;
+	}
+	vs_stat_inc(&u->w->stats, VS_STAT_TX_UDP);
+	return 0;
 }
 
 void udp_sock_close(struct udp_sock *u)

@@ -18,6 +18,7 @@ struct udp_sock {
 	struct vs_io io;
 	struct vs_worker *w;
 	struct vs_sockaddr local;
+	uint8_t index; /* in the worker's socket array (same on every worker) */
 };
 
 /* Per-worker buffers for one batch in and one batch out. */
@@ -26,7 +27,10 @@ struct udp_batch *udp_batch_new(void);
 void udp_batch_free(struct udp_batch *b);
 
 int udp_sock_attach(struct udp_sock *u, struct vs_worker *w, int fd,
-		    const struct vs_sockaddr *local);
+		    const struct vs_sockaddr *local, uint8_t index);
+/* One datagram now (outside a batch).  Returns 0 or an errno. */
+int udp_sock_send(struct udp_sock *u, const struct vs_sockaddr *dst,
+		  const char *buf, size_t len);
 void udp_sock_close(struct udp_sock *u);
 
 #endif

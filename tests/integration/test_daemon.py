@@ -122,18 +122,21 @@ try:
             r.returncode == 0 and "syslog" in r.stderr, r.stderr)
     pidfile = os.path.join(d.state, "voipshield.pid")
     dpid = None
+    # The pid file first names the process that was started, then the
+    # detached one; it names the final process before that one serves, so
+    # read it only after an answer came.
     for _ in range(50):
-        try:
-            dpid = int(open(pidfile).read().strip())
-            if options_udp("127.0.0.1", PORT, timeout=0.3) == 200:
-                break
-        except (OSError, ValueError):
-            pass
+        if options_udp("127.0.0.1", PORT, timeout=0.3) == 200:
+            try:
+                dpid = int(open(pidfile).read().strip())
+            except (OSError, ValueError):
+                pass
+            break
         time.sleep(0.1)
     c.check("the background daemon serves and its pid file names it",
             dpid is not None and os.path.exists("/proc/%d" % dpid)
             and options_udp("127.0.0.1", PORT) == 200, dpid)
-    if dpid:
+    if dpid and os.path.exists("/proc/%d" % dpid):
         os.kill(dpid, signal.SIGTERM)
         for _ in range(100):
             if not os.path.exists("/proc/%d" % dpid) or \

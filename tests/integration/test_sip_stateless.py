@@ -33,8 +33,11 @@ try:
             status_of(ask(sip_request(max_forwards=0)))[0] == 200)
     c.check("INVITE with Max-Forwards 0 gets 483",
             status_of(ask(sip_request("INVITE", max_forwards=0)))[0] == 483)
-    c.check("REGISTER (not served yet) gets 405 with Allow",
-            status_of(ask(sip_request("REGISTER")))[0] == 405)
+    r = ask(sip_request("SUBSCRIBE"))
+    c.check("SUBSCRIBE (not served) gets 405 with Allow listing REGISTER",
+            status_of(r)[0] == 405 and b"Allow: OPTIONS, REGISTER" in (r or b""))
+    c.check("REGISTER without credentials gets 401",
+            status_of(ask(sip_request("REGISTER")))[0] == 401)
     c.check("an unknown method gets 501",
             status_of(ask(sip_request("FOOBAR")))[0] == 501)
     c.check("a request for another domain gets 403",

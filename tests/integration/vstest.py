@@ -34,7 +34,7 @@ def service_user_lines():
 class Daemon:
     """A voipshield process with its own config and state directory."""
 
-    def __init__(self, port, extra="", listen=None, server_extra=""):
+    def __init__(self, port, extra="", listen=None, server_extra="", domains=("localhost",)):
         self.port = port
         self.dir = tempfile.mkdtemp(prefix="vs-it-")
         os.chmod(self.dir, 0o755)
@@ -44,9 +44,10 @@ class Daemon:
         if listen is None:
             listen = ('{ address = "127.0.0.1"; port = %d; transports = ["udp", "tcp"]; },\n'
                       '{ address = "::1"; port = %d; transports = ["udp", "tcp"]; }' % (port, port))
-        self.text = ("server = { %s state_dir = \"%s\"; workers = 2; domains = [\"localhost\"]; %s };\n"
+        self.text = ("server = { %s state_dir = \"%s\"; workers = 2; domains = [%s]; %s };\n"
                      "log = { level = \"info\"; };\n"
-                     "listen = ( %s );\n%s\n" % (service_user_lines(), self.state, server_extra,
+                     "listen = ( %s );\n%s\n" % (service_user_lines(), self.state,
+                                                 ", ".join('"%s"' % x for x in domains), server_extra,
                                                  listen, extra))
         self.write_config(self.text)
         self.proc = None
@@ -113,6 +114,13 @@ class Daemon:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        # A detached (--daemon) process left behind would hold the port.
+        try:
+            pid = int(open(os.path.join(self.state, "voipshield.pid")).read().strip())
+            if b"voipshield" in open("/proc/%d/cmdline" % pid, "rb").read():
+                os.kill(pid, signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -1,0 +1,64 @@
+/*
+ * server.h - what the server does with each SIP message: answer OPTIONS
+ * addressed to it, run the registrar (REGISTER with digest
+ * authentication, through a server transaction), refuse what it does not
+ * serve, answer malformed requests with 400 when they parsed far enough,
+ * and count every drop by reason.
+ */
+#ifndef VS_PROXY_SERVER_H
+#define VS_PROXY_SERVER_H
+
+#include "auth/nonce.h"
+#include "core/config.h"
+#include "core/job.h"
+#include "core/mbuf.h"
+#include "core/stats.h"
+#include "registrar/location.h"
+#include "registrar/reg_store.h"
+#include "sip/local.h"
+#include "sip/msg.h"
+#include "sip/print.h"
+#include "sip/tsx.h"
+#include "transport/flow.h"
+
+struct vs_store;
+
+/* State shared by every worker (owned by the daemon). */
+struct sip_services {
+	struct loc_table *loc;
+	struct reg_writer *writer;
+	const uint8_t *secret; /* AUTH_SECRET_LEN bytes */
+	struct auth_nc_table *nc;
+};
+
+struct sip_server {
+	const struct vs_config *cfg;
+	const struct sip_local *local;
+	struct vs_stats *stats;
+	struct sip_msg msg; /* scratch message, reused for every input */
+
+	/* Stateful services; without them (tsx == NULL) the server only
+	 * answers statelessly (benchmarks, fuzzers). */
+	struct sip_tsx_env *tsx;
+	const struct sip_services *svc;
+	struct vs_store *users; /* this worker's handle, for HA1 lookups */
+	/* Run a job on this server's worker (from any thread). */
+	void (*post)(void *ctx, struct vs_job *job);
+	void *post_ctx;
+};
+
+struct sip_input {
+	const char *buf;
+	size_t len;
+	const struct vs_flow *flow;
+};
+
+/*
+ * Handle one message.  Returns true when a reply was written into out,
+ * to be sent back on the same flow at once.  Replies that wait for the
+ * store leave later through the transaction.
+ */
+bool sip_server_input(struct sip_server *srv, const struct sip_input *in,
+		      struct mbuf *out);
+
+#endif

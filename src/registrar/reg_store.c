@@ -1,0 +1,301 @@
+/*
+ * reg_store.c - the registration writer (see reg_store.h).
+ */
+#include "registrar/reg_store.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "store/store.h"
+
+struct reg_op {
+	struct reg_op *next;
+	uint8_t kind; /* enum loc_op_kind */
+	uint8_t transport;
+	uint16_t q, port;
+	uint32_t cseq;
+	uint64_t expires;
+	char peer[VS_IPSTR_MAX];
+	const char *aor, *contact, *path, *call_id; /* into data */
+	char data[];
+};
+
+
+struct reg_batch *reg_batch_new(size_t size)
+{
+	struct reg_batch *b;
+
+	if (size < sizeof(*b))
+		size = sizeof(*b);
+	b = calloc(1, size);
+	if (b)
+		b->ops_tail = &b->ops;
+	return b;
+}
+
+void reg_batch_add(void *batch, enum loc_op_kind kind, const char *aor,
+		   const struct loc_binding *lb)
+{
+	struct reg_batch *b = batch;
+	size_t al = strlen(aor) + 1;
+	size_t cl = lb->contact_len + 1u, pl = lb->path_len + 1u,
+	       il = kind == LOC_OP_PUT ? lb->callid_len + 1u : 1u;
+	struct reg_op *op;
+	char *p;
+
+	if (b->result == -1)
+		return;
+	op = malloc(sizeof(*op) + al + cl + pl + il);
+	if (!op) {
+		b->result = -1;
+		return;
+	}
+	op->next = NULL;
+	op->kind = (uint8_t)kind;
+	op->transport = lb->flow.tp;
+	op->q = lb->q;
+	op->cseq = lb->cseq;
+	op->expires = lb->expires;
+	op->port = vs_sa_port(&lb->flow.peer);
+	if (!vs_sa_ip_str(&lb->flow.peer, op->peer, sizeof(op->peer)))
+		op->peer[0] = 0;
+	p = op->data;
+	op->aor = memcpy(p, aor, al);
+	p += al;
+	op->contact = memcpy(p, loc_contact(lb), cl);
+	p += cl;
+	op->path = memcpy(p, loc_path(lb), pl);
+	p += pl;
+	if (kind == LOC_OP_PUT)
+		op->call_id = memcpy(p, loc_callid(lb), il);
+	else
+		op->call_id = memcpy(p, "", 1);
+	*b->ops_tail = op;
+	b->ops_tail = &op->next;
+	b->nops++;
+}
+
+bool reg_batch_failed(const struct reg_batch *b)
+{
+	return b->result == -1;
+}
+
+void reg_batch_clear(struct reg_batch *b)
+{
+	while (b->ops) {
+		struct reg_op *op = b->ops;
+		b->ops = op->next;
+		free(op);
+	}
+	b->ops_tail = &b->ops;
+	b->nops = 0;
+}
+
+struct reg_writer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct reg_batch *head, **tail;
+	bool stop;
+	struct vs_store *st;
+	uint64_t errors;
+};
+
+static int apply(struct vs_store *st, const struct reg_op *op)
+{
+	struct vs_binding_rec r;
+
+	if (op->kind == LOC_OP_DEL)
+		return vs_store_binding_del(st, op->aor, op->contact);
+	r.aor = op->aor;
+	r.contact = op->contact;
+	r.path = op->path;
+	r.call_id = op->call_id;
+	r.cseq = op->cseq;
+	r.expires = op->expires;
+	r.q = op->q;
+	r.transport = op->transport;
+	r.peer = op->peer;
+	r.port = op->port;
+	return vs_store_binding_put(st, &r);
+}
+
+static void finish(struct reg_batch *b, int result)
+{
+	while (b) {
+		struct reg_batch *next = b->next;
+		b->result = result;
+		if (b->done) {
+			b->done(b);
+		} else {
+			reg_batch_clear(b);
+			free(b);
+		}
+		b = next;
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct reg_writer *w = arg;
+
+	for (;;) {
+		struct reg_batch *list;
+		int result = 0;
+
+		pthread_mutex_lock(&w->lock);
+		while (!w->head && !w->stop)
+			pthread_cond_wait(&w->cond, &w->lock);
+		list = w->head;
+		w->head = NULL;
+		w->tail = &w->head;
+		pthread_mutex_unlock(&w->lock);
+		if (!list)
+			break; /* stopping and drained */
+		if (vs_store_begin(w->st)) {
+			result = EIO;
+		} else {
+			for (struct reg_batch *b = list; b && !result; b = b->next)
+				for (struct reg_op *op = b->ops; op && !result;
+				     op = op->next)
+					result = apply(w->st, op) ? EIO : 0;
+			if (result || vs_store_commit(w->st)) {
+				result = EIO;
+				vs_store_rollback(w->st);
+			}
+		}
+		if (result) {
+			w->errors++;
+			vs_log_limited(VS_LOG_ERR, "store-write",
+				       "registrations could not be saved: %s",
+				       vs_store_errmsg(w->st));
+		}
+		finish(list, result);
+	}
+	return NULL;
+}
+
+int reg_writer_start(struct reg_writer **out, const char *state_dir, char *err,
+		     size_t errlen)
+{
+	struct reg_writer *w = calloc(1, sizeof(*w));
+
+	*out = NULL;
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (vs_store_open(state_dir, &w->st, err, errlen)) {
+		free(w);
+		return -1;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	w->tail = &w->head;
+	if (pthread_create(&w->thread, NULL, writer_main, w)) {
+		snprintf(err, errlen, "cannot start the store writer thread");
+		vs_store_close(w->st);
+		free(w);
+		return -1;
+	}
+	*out = w;
+	return 0;
+}
+
+void reg_writer_submit(struct reg_writer *w, struct reg_batch *b)
+{
+	b->next = NULL;
+	if (b->result == -1) {
+		/* Incomplete: fail it without writing half of it. */
+		finish(b, EIO);
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	*w->tail = b;
+	w->tail = &b->next;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void reg_writer_stop(struct reg_writer *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	vs_store_close(w->st);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	free(w);
+}
+
+struct load_ctx {
+	struct loc_table *t;
+	long n;
+	long skipped;
+};
+
+static int load_one(const struct vs_binding_rec *r, void *arg)
+{
+	struct load_ctx *lc = arg;
+	struct vs_flow flow;
+
+	memset(&flow, 0, sizeof(flow));
+	flow.tp = r->transport;
+	if (inet_pton(AF_INET, r->peer, &flow.peer.u.in.sin_addr) == 1) {
+		flow.peer.u.in.sin_family = AF_INET;
+		flow.peer.u.in.sin_port = htons(r->port);
+		flow.peer.len = sizeof(flow.peer.u.in);
+	} else if (inet_pton(AF_INET6, r->peer, &flow.peer.u.in6.sin6_addr) == 1) {
+		flow.peer.u.in6.sin6_family = AF_INET6;
+		flow.peer.u.in6.sin6_port = htons(r->port);
+		flow.peer.len = sizeof(flow.peer.u.in6);
+	} else {
+		lc->skipped++;
+		return 0;
+	}
+	/* The TCP connection did not survive the restart: conn_id 0 means
+	 * "open a new one" to the same address. */
+	if (loc_restore(lc->t, r->aor, r->contact, r->path, r->call_id,
+			r->cseq, r->expires, r->q, &flow) == LOC_OK)
+		lc->n++;
+	else
+		lc->skipped++;
+	return 0;
+}
+
+long reg_store_load(const char *state_dir, struct loc_table *t, uint64_t now,
+		    char *err, size_t errlen)
+{
+	struct load_ctx lc = {t, 0, 0};
+	struct vs_store *st;
+	int purged;
+
+	if (vs_store_open(state_dir, &st, err, errlen))
+		return -1;
+	purged = vs_store_binding_purge(st, now);
+	if (vs_store_binding_foreach(st, now, load_one, &lc)) {
+		snprintf(err, errlen, "cannot read registrations: %s",
+			 vs_store_errmsg(st));
+		vs_store_close(st);
+		return -1;
+	}
+	vs_store_close(st);
+	if (purged > 0)
+		vs_log(VS_LOG_INFO, "store: %d expired registration%s removed",
+		       purged, purged == 1 ? "" : "s");
+	if (lc.skipped)
+		vs_log(VS_LOG_WARN,
+		       "store: %ld registration%s not loaded (registrar.max_bindings reached or unreadable)",
+		       lc.skipped, lc.skipped == 1 ? "" : "s");
+	return lc.n;
+}

@@ -1,0 +1,54 @@
+/*
+ * reg_store.h - registrations written to the store off the event loop.
+ *
+ * Workers collect a REGISTER's changes in a reg_batch and submit it; one
+ * writer thread commits everything waiting in one SQLite transaction
+ * (group commit) and then calls each batch's done(), which hands the
+ * result back to the worker that sends the 200 OK.  So a client is told
+ * "registered" only once its binding is in the WAL file and survives a
+ * kill -9.
+ */
+#ifndef VS_REGISTRAR_REG_STORE_H
+#define VS_REGISTRAR_REG_STORE_H
+
+#include <stddef.h>
+
+#include "registrar/location.h"
+
+struct reg_op;
+
+struct reg_batch {
+	struct reg_batch *next;
+	struct reg_op *ops, **ops_tail;
+	unsigned nops;
+	int result; /* set before done(): 0 or EIO */
+	void (*done)(struct reg_batch *b); /* frees the batch; NULL: writer frees */
+	void *ctx;
+};
+
+/* An empty batch (calloc'd, of at least size bytes so that callers can
+ * embed it at the start of their own struct), or NULL. */
+struct reg_batch *reg_batch_new(size_t size);
+/* Record one change; a loc_op_h for loc_apply and loc_sweep. */
+void reg_batch_add(void *batch, enum loc_op_kind kind, const char *aor,
+		   const struct loc_binding *b);
+/* True when some change could not be recorded (out of memory). */
+bool reg_batch_failed(const struct reg_batch *b);
+/* Free the ops (the done callback calls this before freeing its batch). */
+void reg_batch_clear(struct reg_batch *b);
+
+struct reg_writer;
+
+/* Start the writer on its own store handle; -1 with a message on error. */
+int reg_writer_start(struct reg_writer **out, const char *state_dir, char *err,
+		     size_t errlen);
+void reg_writer_submit(struct reg_writer *w, struct reg_batch *b);
+/* Commit what is queued, then stop the thread. */
+void reg_writer_stop(struct reg_writer *w);
+
+/* Load the bindings that have not expired into t (at start); expired ones
+ * are deleted from the store.  Returns how many, or -1 with err. */
+long reg_store_load(const char *state_dir, struct loc_table *t, uint64_t now,
+		    char *err, size_t errlen);
+
+#endif

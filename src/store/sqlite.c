@@ -1,0 +1,391 @@
+/*
+ * sqlite.c - the embedded store on SQLite (see store.h).
+ *
+ * SQLite (libsqlite3 from Debian) rather than a file format of our own:
+ * crash-safe transactions, concurrent readers beside one writer in WAL
+ * mode, and a file an operator can inspect with the sqlite3 shell.
+ */
+#include "store/store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+
+#define SCHEMA_VERSION 1
+
+enum stmt_id {
+	ST_USER_PUT,
+	ST_USER_GET,
+	ST_USER_DEL,
+	ST_USER_LIST,
+	ST_BIND_PUT,
+	ST_BIND_DEL,
+	ST_BIND_LIST,
+	ST_BIND_PURGE,
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_USER_PUT] = "INSERT OR REPLACE INTO users(username, realm, ha1_md5, "
+			"ha1_sha256, ha1_sha512_256) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_USER_GET] = "SELECT username, realm, ha1_md5, ha1_sha256, "
+			"ha1_sha512_256 FROM users WHERE username = ?1 AND realm = ?2",
+	[ST_USER_DEL] = "DELETE FROM users WHERE username = ?1 AND realm = ?2",
+	[ST_USER_LIST] = "SELECT username, realm, ha1_md5, ha1_sha256, "
+			 "ha1_sha512_256 FROM users ORDER BY realm, username",
+	[ST_BIND_PUT] = "INSERT OR REPLACE INTO bindings(aor, contact, path, "
+			"call_id, cseq, expires, q, transport, peer, port) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[ST_BIND_DEL] = "DELETE FROM bindings WHERE aor = ?1 AND contact = ?2",
+	[ST_BIND_LIST] = "SELECT aor, contact, path, call_id, cseq, expires, q, "
+			 "transport, peer, port FROM bindings WHERE expires > ?1",
+	[ST_BIND_PURGE] = "DELETE FROM bindings WHERE expires <= ?1",
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS users ("
+	" username TEXT NOT NULL,"
+	" realm TEXT NOT NULL,"
+	" ha1_md5 TEXT NOT NULL DEFAULT '',"
+	" ha1_sha256 TEXT NOT NULL DEFAULT '',"
+	" ha1_sha512_256 TEXT NOT NULL DEFAULT '',"
+	" PRIMARY KEY (username, realm)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS bindings ("
+	" aor TEXT NOT NULL,"
+	" contact TEXT NOT NULL,"
+	" path TEXT NOT NULL DEFAULT '',"
+	" call_id TEXT NOT NULL,"
+	" cseq INTEGER NOT NULL,"
+	" expires INTEGER NOT NULL,"
+	" q INTEGER NOT NULL,"
+	" transport INTEGER NOT NULL,"
+	" peer TEXT NOT NULL,"
+	" port INTEGER NOT NULL,"
+	" PRIMARY KEY (aor, contact)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS bindings_expires ON bindings(expires);";
+
+struct vs_store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[ST_COUNT];
+};
+
+const char *vs_store_errmsg(struct vs_store *st)
+{
+	return st && st->db ? sqlite3_errmsg(st->db) : "no database";
+}
+
+static int exec(struct vs_store *st, const char *sql, char *err, size_t errlen,
+		const char *what)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "%s: %s", what, msg ? msg : "unknown error");
+	sqlite3_free(msg);
+	return -1;
+}
+
+static int migrate(struct vs_store *st, const char *path, char *err,
+		   size_t errlen)
+{
+	sqlite3_stmt *s;
+	int version = 0;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (version > SCHEMA_VERSION) {
+		snprintf(err, errlen,
+			 "%s was written by a newer voipshield (schema %d, this one knows %d): upgrade voipshield",
+			 path, version, SCHEMA_VERSION);
+		return -1;
+	}
+	if (version == SCHEMA_VERSION)
+		return 0;
+	if (exec(st, "BEGIN IMMEDIATE", err, errlen, path))
+		return -1;
+	if (exec(st, schema, err, errlen, path) ||
+	    exec(st, "PRAGMA user_version = 1", err, errlen, path) ||
+	    exec(st, "COMMIT", err, errlen, path)) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int vs_store_open(const char *state_dir, struct vs_store **out, char *err,
+		  size_t errlen)
+{
+	char path[4096];
+	struct vs_store *st;
+	mode_t old;
+	int rc;
+
+	*out = NULL;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir,
+			     VS_STORE_FILE) >= sizeof(path)) {
+		snprintf(err, errlen, "%s: path too long", state_dir);
+		return -1;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* The database holds credential hashes: owner only. */
+	old = umask(077);
+	rc = sqlite3_open_v2(path, &st->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				     SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	umask(old);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
+			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	sqlite3_extended_result_codes(st->db, 1);
+	if (exec(st, "PRAGMA journal_mode = WAL", err, errlen, path) ||
+	    exec(st, "PRAGMA synchronous = NORMAL", err, errlen, path) ||
+	    migrate(st, path, err, errlen))
+		goto fail;
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
+				       SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+				       NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "%s: %s", path,
+				 sqlite3_errmsg(st->db));
+			goto fail;
+		}
+	}
+	*out = st;
+	return 0;
+fail:
+	vs_store_close(st);
+	return -1;
+}
+
+void vs_store_close(struct vs_store *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+/* Run a statement without result rows and reset it. */
+static int step_done(struct vs_store *st, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	(void)st;
+	return rc == SQLITE_DONE ? 0 : EIO;
+}
+
+int vs_store_begin(struct vs_store *st)
+{
+	return step_done(st, st->stmt[ST_BEGIN]);
+}
+
+int vs_store_commit(struct vs_store *st)
+{
+	return step_done(st, st->stmt[ST_COMMIT]);
+}
+
+void vs_store_rollback(struct vs_store *st)
+{
+	(void)step_done(st, st->stmt[ST_ROLLBACK]);
+}
+
+static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t size)
+{
+	const unsigned char *v = sqlite3_column_text(s, col);
+	int n = sqlite3_column_bytes(s, col);
+
+	if (!v || n < 0 || (size_t)n >= size)
+		n = 0;
+	if (n)
+		memcpy(dst, v, (size_t)n);
+	dst[n] = 0;
+}
+
+static void user_from_row(sqlite3_stmt *s, struct vs_user_rec *u)
+{
+	copy_col(s, 0, u->user, sizeof(u->user));
+	copy_col(s, 1, u->realm, sizeof(u->realm));
+	for (int a = 0; a < AUTH_ALGO_COUNT; a++)
+		copy_col(s, 2 + a, u->ha1[a], sizeof(u->ha1[a]));
+}
+
+int vs_store_user_put(struct vs_store *st, const struct vs_user_rec *u)
+{
+	sqlite3_stmt *s = st->stmt[ST_USER_PUT];
+
+	sqlite3_bind_text(s, 1, u->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, u->realm, -1, SQLITE_STATIC);
+	for (int a = 0; a < AUTH_ALGO_COUNT; a++)
+		sqlite3_bind_text(s, 3 + a, u->ha1[a], -1, SQLITE_STATIC);
+	return step_done(st, s);
+}
+
+int vs_store_user_get(struct vs_store *st, const char *user, size_t ulen,
+		      const char *realm, size_t rlen, struct vs_user_rec *out)
+{
+	sqlite3_stmt *s = st->stmt[ST_USER_GET];
+	int rc;
+
+	if (ulen > VS_USER_MAX || rlen > VS_REALM_MAX)
+		return ENOENT;
+	sqlite3_bind_text(s, 1, user, (int)ulen, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, realm, (int)rlen, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		user_from_row(s, out);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? ENOENT : EIO;
+}
+
+int vs_store_user_del(struct vs_store *st, const char *user, const char *realm)
+{
+	sqlite3_stmt *s = st->stmt[ST_USER_DEL];
+	int err;
+
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, realm, -1, SQLITE_STATIC);
+	err = step_done(st, s);
+	if (!err && sqlite3_changes(st->db) == 0)
+		err = ENOENT;
+	return err;
+}
+
+int vs_store_user_foreach(struct vs_store *st,
+			  int (*fn)(const struct vs_user_rec *u, void *arg),
+			  void *arg)
+{
+	sqlite3_stmt *s = st->stmt[ST_USER_LIST];
+	struct vs_user_rec u;
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		user_from_row(s, &u);
+		ret = fn(&u, arg);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = EIO;
+	sqlite3_reset(s);
+	return ret;
+}
+
+int vs_store_binding_put(struct vs_store *st, const struct vs_binding_rec *b)
+{
+	sqlite3_stmt *s = st->stmt[ST_BIND_PUT];
+
+	sqlite3_bind_text(s, 1, b->aor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, b->contact, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, b->path ? b->path : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, b->call_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, b->cseq);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)b->expires);
+	sqlite3_bind_int(s, 7, b->q);
+	sqlite3_bind_int(s, 8, b->transport);
+	sqlite3_bind_text(s, 9, b->peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 10, b->port);
+	return step_done(st, s);
+}
+
+int vs_store_binding_del(struct vs_store *st, const char *aor,
+			 const char *contact)
+{
+	sqlite3_stmt *s = st->stmt[ST_BIND_DEL];
+
+	sqlite3_bind_text(s, 1, aor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, contact, -1, SQLITE_STATIC);
+	return step_done(st, s);
+}
+
+int vs_store_binding_foreach(struct vs_store *st, uint64_t now,
+			     int (*fn)(const struct vs_binding_rec *b,
+				       void *arg),
+			     void *arg)
+{
+	sqlite3_stmt *s = st->stmt[ST_BIND_LIST];
+	int rc, ret = 0;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct vs_binding_rec b;
+		b.aor = (const char *)sqlite3_column_text(s, 0);
+		b.contact = (const char *)sqlite3_column_text(s, 1);
+		b.path = (const char *)sqlite3_column_text(s, 2);
+		b.call_id = (const char *)sqlite3_column_text(s, 3);
+		b.cseq = (uint32_t)sqlite3_column_int64(s, 4);
+		b.expires = (uint64_t)sqlite3_column_int64(s, 5);
+		b.q = (uint16_t)sqlite3_column_int(s, 6);
+		b.transport = (uint8_t)sqlite3_column_int(s, 7);
+		b.peer = (const char *)sqlite3_column_text(s, 8);
+		b.port = (uint16_t)sqlite3_column_int(s, 9);
+		if (!b.aor || !b.contact || !b.path || !b.call_id || !b.peer)
+			continue;
+		ret = fn(&b, arg);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = EIO;
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return ret;
+}
+
+int vs_store_binding_purge(struct vs_store *st, uint64_t now)
+{
+	sqlite3_stmt *s = st->stmt[ST_BIND_PURGE];
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+	if (step_done(st, s))
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+bool vs_user_name_valid(const char *name, size_t len)
+{
+	/* RFC 3261 25.1: unreserved / user-unreserved, without escapes, so
+	 * that a name is spelled one way only. */
+	static const char extra[] = "-_.!~*'()&=+$,;?/";
+
+	if (len == 0 || len > VS_USER_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || (c && strchr(extra, c))))
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,25 @@
+/*
+ * flow.h - where a message came from, and so how to answer it: the
+ * transport, the peer's address, the worker whose socket or connection
+ * received it, which of that worker's UDP sockets, and the TCP connection.
+ *
+ * A flow is a value: it can be kept in a transaction or a registration
+ * and used later from any worker (vs_worker_send hands a TCP send to the
+ * connection's owner).
+ */
+#ifndef VS_TRANSPORT_FLOW_H
+#define VS_TRANSPORT_FLOW_H
+
+#include <stdint.h>
+
+#include "transport/addr.h"
+
+struct vs_flow {
+	struct vs_sockaddr peer;
+	uint64_t conn_id; /* TCP: the connection (see tcp_conn_find), else 0 */
+	uint16_t worker;  /* owner of the socket or connection */
+	uint8_t tp;	  /* enum vs_transport */
+	uint8_t local;	  /* UDP: index of the listener socket it came on */
+};
+
+#endif
