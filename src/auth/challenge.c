@@ -64,9 +64,11 @@ static bool allowed_algo(const struct auth_params *p, enum auth_algo a)
 	return false;
 }
 
-/* The digest-uri must name the request's target (RFC 7616 3.4.6), so a
- * response captured for one request cannot serve another URI. */
-static bool uri_matches(const struct sip_msg *req, const struct pl *uri)
+/* The digest-uri must name the request's target (RFC 7616 3.4.6) or at
+ * least this server, so credentials computed for another server do not
+ * work here. */
+static bool uri_matches(const struct auth_params *p, const struct sip_msg *req,
+			const struct pl *uri)
 {
 	struct sip_uri u;
 
@@ -74,7 +76,9 @@ static bool uri_matches(const struct sip_msg *req, const struct pl *uri)
 		return true;
 	if (sip_uri_parse(&u, uri))
 		return false;
-	return sip_uri_cmp(&u, &req->ruri);
+	if (sip_uri_cmp(&u, &req->ruri))
+		return true;
+	return p->local && sip_local_is_us(p->local, &u);
 }
 
 enum auth_result auth_check(const struct auth_params *p,
@@ -118,7 +122,7 @@ enum auth_result auth_check(const struct auth_params *p,
 		    !pl_isset(&a.nc))
 			return AUTH_RES_FAILED; /* we offer qop=auth only */
 	}
-	if (!uri_matches(req, &in.uri))
+	if (!uri_matches(p, req, &in.uri))
 		return AUTH_RES_MALFORMED;
 	ns = auth_nonce_check(p->secret, &p->realm, &in.nonce, p->now,
 			      p->nonce_lifetime, &issued);

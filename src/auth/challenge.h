@@ -14,6 +14,7 @@
 #include "auth/digest.h"
 #include "auth/nonce.h"
 #include "core/mbuf.h"
+#include "sip/local.h"
 #include "sip/msg.h"
 
 /* Look up the stored HA1 of user@realm for algo: 0, ENOENT or EIO. */
@@ -31,6 +32,10 @@ struct auth_params {
 	uint64_t now;		 /* seconds since the epoch */
 	auth_ha1_lookup_h lookup;
 	void *lookup_ctx;
+	/* This server's addresses and domains: a digest-uri that is not the
+	 * Request-URI must at least name this server (SIPp, and phones behind
+	 * some ALGs, send the server's address instead). */
+	const struct sip_local *local;
 };
 
 enum auth_result {

@@ -154,10 +154,18 @@ static int get_password(const char *name, const char *realm, char *buf,
 			return -1;
 		}
 		secure_zero(again, sizeof(again));
-	} else if (read_line(stdin, buf, size, len)) {
-		fprintf(stderr,
-			"voipshield: no password on standard input (give it as one line, or run on a terminal to be prompted)\n");
-		return -1;
+	} else {
+		int r = read_line(stdin, buf, size, len);
+		if (r == -2) {
+			fprintf(stderr, "voipshield: the password is longer than %d characters; nothing changed\n",
+				PASSWORD_MAX);
+			return -1;
+		}
+		if (r) {
+			fprintf(stderr,
+				"voipshield: no password on standard input (give it as one line, or run on a terminal to be prompted)\n");
+			return -1;
+		}
 	}
 	why = password_problem(buf, *len);
 	if (why) {
@@ -167,47 +175,85 @@ static int get_password(const char *name, const char *realm, char *buf,
 	return 0;
 }
 
+static int bad_name(const char *name)
+{
+	fprintf(stderr,
+		"voipshield: '%s' is not a valid user name (1 to %d letters, digits or -_.!~*'()&=+$,;?/)\n",
+		name, VS_USER_MAX);
+	return 2;
+}
+
+/* Does user exist?  0 (no), 1 (yes), -1 (store error). */
+static int user_exists(struct vs_store *st, const struct vs_config *cfg,
+		       const char *name)
+{
+	struct vs_user_rec old;
+	int e = vs_store_user_get(st, name, strlen(name), cfg->realm,
+				  strlen(cfg->realm), &old);
+
+	secure_zero(&old, sizeof(old));
+	return e == 0 ? 1 : e == ENOENT ? 0 : -1;
+}
+
+/* The user must not exist (add) or must exist (passwd). */
+static bool expected_state(struct vs_store *st, const struct vs_config *cfg,
+			   const char *name, bool create)
+{
+	int ex = user_exists(st, cfg, name);
+
+	if (ex < 0) {
+		fprintf(stderr, "voipshield: store: %s\n", vs_store_errmsg(st));
+		return false;
+	}
+	if (create && ex) {
+		fprintf(stderr,
+			"voipshield: user %s already exists in realm %s (use 'user passwd' to change the password)\n",
+			name, cfg->realm);
+		return false;
+	}
+	if (!create && !ex) {
+		fprintf(stderr, "voipshield: no user %s in realm %s\n", name,
+			cfg->realm);
+		return false;
+	}
+	return true;
+}
+
 static int cmd_set(const struct vs_config *cfg, const char *name, bool create)
 {
 	char pw[PASSWORD_MAX + 2];
-	struct vs_user_rec u, old;
+	struct vs_user_rec u;
 	struct vs_store *st;
 	size_t plen;
 	int rc = 1, e;
 
-	if (!vs_user_name_valid(name, strlen(name))) {
-		fprintf(stderr,
-			"voipshield: '%s' is not a valid user name (1 to %d letters, digits or -_.!~*'()&=+$,;?/)\n",
-			name, VS_USER_MAX);
-		return 2;
-	}
+	memset(&u, 0, sizeof(u));
+	if (!vs_user_name_valid(name, strlen(name)))
+		return bad_name(name);
 	st = open_store(cfg);
 	if (!st)
 		return 1;
-	e = vs_store_user_get(st, name, strlen(name), cfg->realm,
-			      strlen(cfg->realm), &old);
-	if (create && e == 0) {
-		fprintf(stderr,
-			"voipshield: user %s already exists in realm %s (use 'user passwd' to change the password)\n",
-			name, cfg->realm);
+	/* Say at once when the command cannot work, before the prompt... */
+	if (!expected_state(st, cfg, name, create))
 		goto out;
-	}
-	if (!create && e == ENOENT) {
-		fprintf(stderr, "voipshield: no user %s in realm %s\n", name,
-			cfg->realm);
-		goto out;
-	}
-	if (e && e != ENOENT) {
-		fprintf(stderr, "voipshield: store: %s\n", vs_store_errmsg(st));
-		goto out;
-	}
 	if (get_password(name, cfg->realm, pw, sizeof(pw), &plen))
 		goto out;
 	e = fill_user(&u, cfg, name, pw, plen);
 	secure_zero(pw, sizeof(pw));
-	if (e || vs_store_user_put(st, &u)) {
+	/* ...and check again inside the write transaction, so that two
+	 * commands at once cannot both add, or revive a deleted user. */
+	if (e || vs_store_begin(st)) {
+		fprintf(stderr, "voipshield: store: %s\n", vs_store_errmsg(st));
+		goto out;
+	}
+	if (!expected_state(st, cfg, name, create)) {
+		vs_store_rollback(st);
+		goto out;
+	}
+	if (vs_store_user_put(st, &u) || vs_store_commit(st)) {
 		fprintf(stderr, "voipshield: cannot store user %s: %s\n", name,
 			vs_store_errmsg(st));
+		vs_store_rollback(st);
 		goto out;
 	}
 	printf("%s %s in realm %s\n", create ? "added" : "changed password of",
@@ -221,9 +267,12 @@ out:
 
 static int cmd_del(const struct vs_config *cfg, const char *name)
 {
-	struct vs_store *st = open_store(cfg);
+	struct vs_store *st;
 	int e;
 
+	if (!vs_user_name_valid(name, strlen(name)))
+		return bad_name(name);
+	st = open_store(cfg);
 	if (!st)
 		return 1;
 	e = vs_store_user_del(st, name, cfg->realm);
@@ -325,6 +374,7 @@ static int cmd_import(const struct vs_config *cfg, const char *file)
 	struct vs_store *st;
 	struct vs_user_rec u;
 	unsigned lineno = 0, added = 0;
+	bool first_record = true;
 	size_t len;
 	int rc = 1, r;
 
@@ -345,10 +395,15 @@ static int cmd_import(const struct vs_config *cfg, const char *file)
 		const char *why;
 		int n;
 
+		char *text = line;
+
 		lineno++;
-		if (len == 0 || line[0] == '#')
+		/* Spreadsheets often start a UTF-8 file with a byte order mark. */
+		if (lineno == 1 && len >= 3 && !memcmp(line, "\xef\xbb\xbf", 3))
+			text += 3;
+		if (*text == 0 || *text == '#')
 			continue;
-		n = csv_split(line, fields, 3);
+		n = csv_split(text, fields, 3);
 		if (n != 2) {
 			fprintf(stderr,
 				"%s:%u: expected two columns, user,password%s; nothing imported\n",
@@ -356,9 +411,15 @@ static int cmd_import(const struct vs_config *cfg, const char *file)
 				n < 0 ? " (broken quoting)" : "");
 			goto rollback;
 		}
-		if (lineno == 1 && (!strcmp(fields[0], "user") ||
-				    !strcmp(fields[0], "username")))
-			continue; /* a header row */
+		/* A header row: only as the first record, and only the exact
+		 * column names (a user named "user" is a user). */
+		if (first_record && (!strcmp(fields[0], "user") ||
+				     !strcmp(fields[0], "username")) &&
+		    !strcmp(fields[1], "password")) {
+			first_record = false;
+			continue;
+		}
+		first_record = false;
 		if (!vs_user_name_valid(fields[0], strlen(fields[0]))) {
 			fprintf(stderr, "%s:%u: '%s' is not a valid user name; nothing imported\n",
 				file, lineno, fields[0]);

@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -410,6 +411,160 @@ static void load_tcp(struct loader *ld, const config_t *c,
 			 cfg->tcp_max_buffer, cfg->sip.max_message_size);
 }
 
+int vs_cidr_parse(const char *text, struct vs_cidr *out)
+{
+	char buf[64];
+	const char *slash = strchr(text, '/');
+	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
+	unsigned long bits;
+	char *end;
+
+	memset(out, 0, sizeof(*out));
+	if (alen == 0 || alen >= sizeof(buf))
+		return EINVAL;
+	memcpy(buf, text, alen);
+	buf[alen] = 0;
+	if (inet_pton(AF_INET, buf, out->addr) == 1) {
+		out->v6 = false;
+		bits = 32;
+	} else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
+		out->v6 = true;
+		bits = 128;
+	} else {
+		return EINVAL;
+	}
+	if (slash) {
+		unsigned long max = bits;
+		if (!slash[1])
+			return EINVAL;
+		bits = strtoul(slash + 1, &end, 10);
+		if (*end || bits > max)
+			return EINVAL;
+	}
+	out->bits = (uint8_t)bits;
+	return 0;
+}
+
+bool vs_cidr_match(const struct vs_cidr *c, const uint8_t *ip, size_t len)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	unsigned full, rest;
+
+	if (len == 16 && !c->v6 && memcmp(ip, mapped, 12) == 0) {
+		ip += 12;
+		len = 4;
+	}
+	if ((len == 16) != c->v6)
+		return false;
+	full = c->bits / 8;
+	rest = c->bits % 8;
+	if (memcmp(ip, c->addr, full) != 0)
+		return false;
+	if (rest) {
+		uint8_t mask = (uint8_t)(0xff << (8 - rest));
+		if ((ip[full] & mask) != (c->addr[full] & mask))
+			return false;
+	}
+	return true;
+}
+
+static void load_route(struct loader *ld, const config_setting_t *r,
+		       struct vs_route *out)
+{
+	static const char *const keys[] = {"prefix", "domain", "address", "port",
+					   "transport", NULL};
+	char tp[16] = "udp";
+	uint32_t port = 5060;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&out->sa;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&out->sa;
+
+	if (!config_setting_is_group(r)) {
+		error_at(ld, r, "each route is a group: { prefix = \"+49\"; address = \"192.0.2.10\"; port = 5060; transport = \"udp\"; }");
+		return;
+	}
+	check_keys(ld, r, keys);
+	out->line = (int)config_setting_source_line(r);
+	get_string(ld, r, "prefix", out->prefix, sizeof(out->prefix));
+	get_string(ld, r, "domain", out->domain, sizeof(out->domain));
+	get_string(ld, r, "address", out->address, sizeof(out->address));
+	get_uint(ld, r, "port", 1, 65535, &port);
+	get_string(ld, r, "transport", tp, sizeof(tp));
+	out->port = (uint16_t)port;
+	if (ld->failed)
+		return;
+	if (!strcmp(tp, "udp"))
+		out->transport = VS_TP_UDP;
+	else if (!strcmp(tp, "tcp"))
+		out->transport = VS_TP_TCP;
+	else
+		error_at(ld, config_setting_get_member(r, "transport"),
+			 "route transport '%s' is not udp or tcp", tp);
+	for (const char *p = out->prefix; *p; p++) {
+		if (!((*p >= '0' && *p <= '9') || *p == '+' || *p == '*' ||
+		      *p == '#'))
+			error_at(ld, config_setting_get_member(r, "prefix"),
+				 "route prefix '%s' may hold only digits, +, * and #",
+				 out->prefix);
+	}
+	memset(&out->sa, 0, sizeof(out->sa));
+	if (inet_pton(AF_INET, out->address, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons(out->port);
+		out->salen = sizeof(*v4);
+	} else if (inet_pton(AF_INET6, out->address, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons(out->port);
+		out->salen = sizeof(*v6);
+	} else {
+		error_at(ld, config_setting_get_member(r, "address")
+				     ? config_setting_get_member(r, "address")
+				     : r,
+			 "route needs an 'address': an IPv4 or IPv6 address (host names are not resolved)");
+	}
+}
+
+static void load_upstream(struct loader *ld, const config_t *c,
+			  struct vs_config *cfg)
+{
+	static const char *const keys[] = {"routes", "trusted", NULL};
+	const config_setting_t *g = group(ld, c, "upstream", keys);
+	const config_setting_t *l;
+
+	if (!g)
+		return;
+	l = config_setting_get_member(g, "routes");
+	if (l) {
+		int n = config_setting_length(l);
+		if (!config_setting_is_list(l) || n > VS_CONFIG_MAX_ROUTES) {
+			error_at(ld, l, "'routes' must be a list of at most %d groups: routes = ( { ... }, { ... } );",
+				 VS_CONFIG_MAX_ROUTES);
+			return;
+		}
+		for (int i = 0; i < n && !ld->failed; i++)
+			load_route(ld, config_setting_get_elem(l, (unsigned)i),
+				   &cfg->routes[cfg->nroutes++]);
+	}
+	l = config_setting_get_member(g, "trusted");
+	if (l && !ld->failed) {
+		int n = config_setting_length(l);
+		if ((!config_setting_is_array(l) && !config_setting_is_list(l)) ||
+		    n > VS_CONFIG_MAX_TRUSTED) {
+			error_at(ld, l, "'trusted' must be a list of at most %d addresses or blocks: [ \"192.0.2.0/24\" ]",
+				 VS_CONFIG_MAX_TRUSTED);
+			return;
+		}
+		for (int i = 0; i < n; i++) {
+			const char *v = config_setting_get_string_elem(l, i);
+			if (!v || vs_cidr_parse(v, &cfg->trusted[cfg->ntrusted])) {
+				error_at(ld, l, "trusted entry %d ('%s') is not an address or address/prefix",
+					 i + 1, v ? v : "?");
+				return;
+			}
+			cfg->ntrusted++;
+		}
+	}
+}
+
 static bool realm_valid(const char *r)
 {
 	if (!*r)
@@ -524,7 +679,7 @@ int vs_config_load(const char *path, struct vs_config *cfg, char *err,
 {
 	static const char *const top[] = {"server", "log", "listen", "limits",
 					  "tcp", "auth", "registrar",
-					  "transactions", NULL};
+					  "transactions", "upstream", NULL};
 	struct loader ld = {path, err, errlen, false};
 	config_t c;
 
@@ -563,6 +718,8 @@ int vs_config_load(const char *path, struct vs_config *cfg, char *err,
 		load_registrar(&ld, &c, cfg);
 	if (!ld.failed)
 		load_transactions(&ld, &c, cfg);
+	if (!ld.failed)
+		load_upstream(&ld, &c, cfg);
 	config_destroy(&c);
 	return ld.failed ? -1 : 0;
 }
@@ -571,7 +728,7 @@ bool vs_config_needs_restart(const struct vs_config *a,
 			     const struct vs_config *b)
 {
 	if (a->nlisten != b->nlisten || a->workers != b->workers ||
-	    strcmp(a->user, b->user) != 0 ||
+	    strcmp(a->user, b->user) != 0 || a->allow_root != b->allow_root ||
 	    strcmp(a->state_dir, b->state_dir) != 0 ||
 	    a->tsx_max != b->tsx_max ||
 	    a->nonce_count_table != b->nonce_count_table ||

@@ -19,6 +19,8 @@
 
 #define VS_CONFIG_MAX_LISTENERS 32
 #define VS_CONFIG_MAX_DOMAINS 32
+#define VS_CONFIG_MAX_ROUTES 64
+#define VS_CONFIG_MAX_TRUSTED 64
 
 enum vs_transport {
 	VS_TP_UDP = 1 << 0,
@@ -32,6 +34,26 @@ struct vs_listener {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	int line; /* in the config file, for messages */
+};
+
+/* An upstream route (a PBX or trunk): where requests for numbers with a
+ * prefix, or for a domain, or (neither set) for anything else, go. */
+struct vs_route {
+	char prefix[32];  /* on the Request-URI user part; "" = any */
+	char domain[256]; /* Request-URI host; "" = any */
+	char address[64];
+	uint16_t port;
+	unsigned transport; /* one VS_TP_* bit */
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	int line;
+};
+
+/* An address block: IPv4 or IPv6 with a prefix length. */
+struct vs_cidr {
+	uint8_t addr[16];
+	uint8_t bits;
+	bool v6;
 };
 
 struct vs_config {
@@ -77,10 +99,22 @@ struct vs_config {
 	uint32_t reg_max_contacts;  /* per address of record */
 	uint32_t reg_max_bindings;  /* in total */
 
+	/* upstream */
+	struct vs_route routes[VS_CONFIG_MAX_ROUTES];
+	size_t nroutes;
+	struct vs_cidr trusted[VS_CONFIG_MAX_TRUSTED];
+	size_t ntrusted;
+
 	/* transactions */
 	uint32_t tsx_t1, tsx_t2, tsx_t4; /* ms */
 	uint32_t tsx_max;		 /* open transactions in total */
 };
+
+/* Parse "192.0.2.0/24", "2001:db8::/32" or a bare address.  0 or EINVAL. */
+int vs_cidr_parse(const char *text, struct vs_cidr *out);
+/* Is the address (4 or 16 bytes) inside the block?  IPv4-mapped IPv6
+ * addresses match IPv4 blocks. */
+bool vs_cidr_match(const struct vs_cidr *c, const uint8_t *ip, size_t len);
 
 /* Built-in defaults (what an empty file gives). */
 void vs_config_defaults(struct vs_config *cfg);

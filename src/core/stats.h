@@ -58,7 +58,14 @@
 	X(REG_REMOVED, "registrar.bindings_removed")                           \
 	X(REG_EXPIRED, "registrar.bindings_expired")                           \
 	X(REG_REFUSED, "registrar.refused")                                    \
-	X(REG_STORE_ERRORS, "registrar.store_errors")
+	X(REG_STORE_ERRORS, "registrar.store_errors")                          \
+	X(TSX_HANDOFF, "tsx.responses_handed_over")                            \
+	X(PROXY_FORWARDED, "proxy.requests_forwarded")                         \
+	X(PROXY_RESP_FWD, "proxy.responses_forwarded")                         \
+	X(PROXY_CANCELLED, "proxy.branches_cancelled")                         \
+	X(PROXY_LOOP, "proxy.loops")                                           \
+	X(PROXY_NO_ROUTE, "proxy.no_route")                                    \
+	X(PROXY_BAD_ROUTE, "proxy.unsigned_route")
 
 enum vs_stat {
 #define X(id, name) VS_STAT_##id,

@@ -456,6 +456,9 @@ static void shutdown_all(struct run *r)
 	vs_daemon_services_stop(&r->d);
 	for (unsigned w = 0; w < r->d.nworkers; w++)
 		vs_worker_free(&r->d.workers[w]);
+	/* Open transactions end while the wheels they use still exist. */
+	if (r->d.tsx.shard[0].buckets)
+		sip_tsx_shutdown(&r->d.tsx);
 	free(r->d.workers);
 	vs_daemon_services_free(&r->d);
 }

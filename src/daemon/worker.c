@@ -168,6 +168,13 @@ static void srv_post(void *ctx, struct vs_job *job)
 	vs_worker_post(ctx, job);
 }
 
+static struct sip_server *srv_of(void *ctx, unsigned worker)
+{
+	struct vs_worker *w = ctx;
+
+	return worker < w->d->nworkers ? &w->d->workers[worker].srv : NULL;
+}
+
 /* Worker 0, once a second: free expired registrations, a few shards at a
  * time, and delete them from the store. */
 #define SWEEP_MS 1000
@@ -312,6 +319,8 @@ int vs_worker_init(struct vs_worker *w, struct vs_daemon *d, unsigned id,
 		w->srv.users = w->users;
 		w->srv.post = srv_post;
 		w->srv.post_ctx = w;
+		w->srv.server_of = srv_of;
+		w->srv.worker = id;
 	}
 	w->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->wake.fd < 0)

@@ -18,10 +18,14 @@
 #include "auth/challenge.h"
 #include "core/hash.h"
 #include "core/log.h"
+#include "proxy/proxy.h"
+#include "proxy/server_int.h"
 #include "registrar/registrar.h"
 #include "store/store.h"
 
 /* Methods this server answers itself at this stage. */
+/* Methods the server answers itself (as a UAS); requests for users are
+ * proxied whatever their method. */
 #define ALLOW_HDR "Allow: OPTIONS, REGISTER\r\n"
 #define EXTRA_MAX 16384
 
@@ -49,26 +53,26 @@ static struct pl make_to_tag(const struct sip_msg *m, char buf[17])
 	return pl_make(buf, 16);
 }
 
-static void count_reply(struct vs_stats *st, uint16_t status)
+void srv_count_reply(struct vs_stats *st, uint16_t status)
 {
 	unsigned cls = status / 100;
 	if (cls >= 1 && cls <= 6)
 		vs_stat_inc(st, VS_STAT_REPLY_1XX + cls - 1);
 }
 
-static bool build_reply(struct sip_server *srv, const struct sip_input *in,
-			struct mbuf *out, uint16_t status, const char *reason,
-			const char *extra, bool count)
+bool srv_build_reply(struct sip_server *srv, const struct sip_msg *m,
+		     const struct vs_flow *flow, struct mbuf *out,
+		     uint16_t status, const char *reason, const char *extra,
+		     bool count)
 {
 	static __thread char hdrs[EXTRA_MAX + 256];
-	const struct sip_msg *m = &srv->msg;
 	char ip[VS_IPSTR_MAX], tag[17];
 	struct sip_src src;
 	struct sip_reply r;
 	struct mbuf eh;
 
-	src.ip = pl_make(ip, vs_sa_ip_str(&in->flow->peer, ip, sizeof(ip)));
-	src.port = vs_sa_port(&in->flow->peer);
+	src.ip = pl_make(ip, vs_sa_ip_str(&flow->peer, ip, sizeof(ip)));
+	src.port = vs_sa_port(&flow->peer);
 	mbuf_init(&eh, hdrs, sizeof(hdrs) - 1);
 	if (extra)
 		mbuf_puts(&eh, extra);
@@ -89,21 +93,22 @@ static bool build_reply(struct sip_server *srv, const struct sip_input *in,
 		return false;
 	}
 	if (count)
-		count_reply(srv->stats, status);
+		srv_count_reply(srv->stats, status);
 	return true;
 }
 
-static bool reply(struct sip_server *srv, const struct sip_input *in,
-		  struct mbuf *out, uint16_t status, const char *reason,
-		  const char *extra)
+bool srv_reply(struct sip_server *srv, const struct sip_input *in,
+	       struct mbuf *out, uint16_t status, const char *reason,
+	       const char *extra)
 {
-	return build_reply(srv, in, out, status, reason, extra, true);
+	return srv_build_reply(srv, &srv->msg, in->flow, out, status, reason,
+			       extra, true);
 }
 
 /* Collect option tags of Require or Proxy-Require that are not in
  * supported (NULL: none is). */
-static int unsupported_tags(const struct sip_msg *m, enum sip_hdr_id id,
-			    char *buf, size_t size, const char *supported)
+int srv_unsupported_tags(const struct sip_msg *m, enum sip_hdr_id id,
+			 char *buf, size_t size, const char *supported)
 {
 	struct sip_hdr_iter it;
 	struct pl tok;
@@ -133,20 +138,20 @@ static bool handle_options(struct sip_server *srv, const struct sip_input *in,
 			   struct mbuf *out)
 {
 	char unsup[512];
-	int n = unsupported_tags(&srv->msg, SIP_HDR_REQUIRE, unsup,
+	int n = srv_unsupported_tags(&srv->msg, SIP_HDR_REQUIRE, unsup,
 				 sizeof(unsup), NULL);
 
 	if (n < 0)
-		return reply(srv, in, out, 400, "Malformed Require header",
+		return srv_reply(srv, in, out, 400, "Malformed Require header",
 			     NULL);
 	if (n > 0)
-		return reply(srv, in, out, 420, "Bad Extension", unsup);
+		return srv_reply(srv, in, out, 420, "Bad Extension", unsup);
 	/* RFC 3261 11.2: capabilities of this server. */
-	return reply(srv, in, out, 200, "OK",
+	return srv_reply(srv, in, out, 200, "OK",
 		     ALLOW_HDR "Accept: application/sdp\r\n"
 		     "Accept-Encoding: identity\r\n"
 		     "Accept-Language: en\r\n"
-		     "Supported: \r\n");
+		     "Supported: path\r\n");
 }
 
 static int ha1_lookup(void *ctx, const struct pl *user,
@@ -167,7 +172,7 @@ static int ha1_lookup(void *ctx, const struct pl *user,
 	return err;
 }
 
-static void auth_params_init(struct sip_server *srv, struct auth_params *p)
+void srv_auth_params(struct sip_server *srv, struct auth_params *p)
 {
 	const struct vs_config *cfg = srv->cfg;
 
@@ -180,14 +185,15 @@ static void auth_params_init(struct sip_server *srv, struct auth_params *p)
 	p->now = (uint64_t)time(NULL);
 	p->lookup = ha1_lookup;
 	p->lookup_ctx = srv;
+	p->local = srv->local;
 }
 
 /* Answer inside a transaction; the first copy leaves in out. */
-static bool tsx_reply(struct sip_server *srv, const struct sip_input *in,
-		      struct mbuf *out, struct sip_tsx *t, uint16_t status,
-		      const char *reason, const char *extra)
+bool srv_tsx_reply(struct sip_server *srv, const struct sip_input *in,
+		   struct mbuf *out, struct sip_tsx *t, uint16_t status,
+		   const char *reason, const char *extra)
 {
-	if (!reply(srv, in, out, status, reason, extra))
+	if (!srv_reply(srv, in, out, status, reason, extra))
 		return false;
 	(void)sip_tsx_respond(t, status, out->buf, out->len, true);
 	return true;
@@ -201,7 +207,7 @@ struct deferred {
 	struct sip_tsx *tsx;
 	char *ok, *err;
 	size_t ok_len, err_len;
-	unsigned nops;
+	unsigned nput, ndel;
 };
 
 static void deferred_run(struct vs_job *job)
@@ -212,11 +218,12 @@ static void deferred_run(struct vs_job *job)
 
 	if (d->batch.result == 0) {
 		(void)sip_tsx_respond(d->tsx, 200, d->ok, d->ok_len, false);
-		count_reply(srv->stats, 200);
-		vs_stat_add(srv->stats, VS_STAT_REG_UPDATED, d->nops);
+		srv_count_reply(srv->stats, 200);
+		vs_stat_add(srv->stats, VS_STAT_REG_UPDATED, d->nput);
+		vs_stat_add(srv->stats, VS_STAT_REG_REMOVED, d->ndel);
 	} else {
 		(void)sip_tsx_respond(d->tsx, 500, d->err, d->err_len, false);
-		count_reply(srv->stats, 500);
+		srv_count_reply(srv->stats, 500);
 		vs_stat_inc(srv->stats, VS_STAT_REG_STORE_ERRORS);
 	}
 	sip_tsx_put(d->tsx);
@@ -229,7 +236,8 @@ static void deferred_done(struct reg_batch *b)
 {
 	struct deferred *d = (struct deferred *)b;
 
-	d->nops = b->nops;
+	d->nput = b->nput;
+	d->ndel = b->ndel;
 	reg_batch_clear(b);
 	d->job.run = deferred_run;
 	d->srv->post(d->srv->post_ctx, &d->job);
@@ -243,7 +251,7 @@ static bool defer_reply(struct sip_server *srv, const struct sip_input *in,
 	size_t ok_len;
 
 	/* Both possible answers are built now, while the request exists. */
-	if (!build_reply(srv, in, out, 200, "OK", extra, false))
+	if (!srv_build_reply(srv, &srv->msg, in->flow, out, 200, "OK", extra, false))
 		goto fail;
 	ok_len = out->len;
 	d->ok = malloc(ok_len + 1024);
@@ -252,7 +260,7 @@ static bool defer_reply(struct sip_server *srv, const struct sip_input *in,
 	memcpy(d->ok, out->buf, ok_len);
 	d->ok_len = ok_len;
 	out->len = 0;
-	if (!build_reply(srv, in, out, 500, "Registration could not be saved",
+	if (!srv_build_reply(srv, &srv->msg, in->flow, out, 500, "Registration could not be saved",
 			 NULL, false) ||
 	    out->len > 1024) {
 		free(d->ok);
@@ -273,7 +281,7 @@ fail:
 	reg_batch_clear(b);
 	free(b);
 	out->len = 0;
-	return tsx_reply(srv, in, out, t, 500, "Server Internal Error", NULL);
+	return srv_tsx_reply(srv, in, out, t, 500, "Server Internal Error", NULL);
 }
 
 static bool register_in_tsx(struct sip_server *srv, const struct sip_input *in,
@@ -288,23 +296,23 @@ static bool register_in_tsx(struct sip_server *srv, const struct sip_input *in,
 	bool stale = false;
 	int n;
 
-	n = unsupported_tags(m, SIP_HDR_REQUIRE, hdrs, sizeof(hdrs), "path");
+	n = srv_unsupported_tags(m, SIP_HDR_REQUIRE, hdrs, sizeof(hdrs), "path");
 	if (n < 0)
-		return tsx_reply(srv, in, out, t, 400, "Malformed Require header",
+		return srv_tsx_reply(srv, in, out, t, 400, "Malformed Require header",
 				 NULL);
 	if (n > 0)
-		return tsx_reply(srv, in, out, t, 420, "Bad Extension", hdrs);
+		return srv_tsx_reply(srv, in, out, t, 420, "Bad Extension", hdrs);
 	mbuf_init(&hb, hdrs, sizeof(hdrs) - 1);
-	auth_params_init(srv, &ap);
+	srv_auth_params(srv, &ap);
 	switch (auth_check(&ap, m, false, &user)) {
 	case AUTH_RES_OK:
 		vs_stat_inc(srv->stats, VS_STAT_AUTH_OK);
 		break;
 	case AUTH_RES_MALFORMED:
-		return tsx_reply(srv, in, out, t, 400,
+		return srv_tsx_reply(srv, in, out, t, 400,
 				 "Malformed or mismatched Authorization", NULL);
 	case AUTH_RES_ERROR:
-		return tsx_reply(srv, in, out, t, 500, "Server Internal Error",
+		return srv_tsx_reply(srv, in, out, t, 500, "Server Internal Error",
 				 NULL);
 	case AUTH_RES_STALE:
 		stale = true;
@@ -321,7 +329,7 @@ static bool register_in_tsx(struct sip_server *srv, const struct sip_input *in,
 		vs_stat_inc(srv->stats, VS_STAT_AUTH_CHALLENGE);
 		auth_challenge_print(&hb, &ap, false, stale);
 		hdrs[hb.len] = 0;
-		return tsx_reply(srv, in, out, t, 401, "Unauthorized", hdrs);
+		return srv_tsx_reply(srv, in, out, t, 401, "Unauthorized", hdrs);
 	}
 	memset(&o, 0, sizeof(o));
 	o.hdrs = &hb;
@@ -335,12 +343,12 @@ static bool register_in_tsx(struct sip_server *srv, const struct sip_input *in,
 	hdrs[hb.len] = 0;
 	if (o.status != 200) {
 		vs_stat_inc(srv->stats, VS_STAT_REG_REFUSED);
-		if (o.status == 403)
+		if (!strcmp(o.reason, REG_NOT_YOURS))
 			vs_stat_inc(srv->stats, VS_STAT_AUTH_IDENTITY);
-		return tsx_reply(srv, in, out, t, o.status, o.reason, hdrs);
+		return srv_tsx_reply(srv, in, out, t, o.status, o.reason, hdrs);
 	}
 	if (!o.batch)
-		return tsx_reply(srv, in, out, t, 200, "OK", hdrs);
+		return srv_tsx_reply(srv, in, out, t, 200, "OK", hdrs);
 	return defer_reply(srv, in, out, t, o.batch, hdrs);
 }
 
@@ -355,10 +363,10 @@ static bool handle_register(struct sip_server *srv, const struct sip_input *in,
 		break;
 	case SIP_TSX_FULL:
 		/* RFC 3261 21.5.4: overloaded, come back later. */
-		return reply(srv, in, out, 503, "Service Unavailable",
+		return srv_reply(srv, in, out, 503, "Service Unavailable",
 			     "Retry-After: 5\r\n");
 	case SIP_TSX_UNKEYABLE:
-		return reply(srv, in, out, 400, "Bad Request: Via too long",
+		return srv_reply(srv, in, out, 400, "Bad Request: Via too long",
 			     NULL);
 	default:
 		return false; /* absorbed */
@@ -394,49 +402,59 @@ bool sip_server_input(struct sip_server *srv, const struct sip_input *in,
 		/* RFC 3261 21.4.1: 400 naming the problem, when we can. */
 		if (m->is_request && m->err_status &&
 		    m->method != SIP_METHOD_ACK)
-			return reply(srv, in, out, m->err_status,
+			return srv_reply(srv, in, out, m->err_status,
 				     m->err_phrase, NULL);
 		vs_stat_inc(srv->stats, VS_STAT_DROP_MALFORMED);
 		log_parse_error(srv, in);
 		return false;
 	}
 	if (!m->is_request) {
-		/* No transaction can own a response yet. */
-		vs_stat_inc(srv->stats, VS_STAT_DROP_RESPONSE);
+		if (srv->tsx)
+			proxy_response(srv, in);
+		else
+			vs_stat_inc(srv->stats, VS_STAT_DROP_RESPONSE);
 		return false;
 	}
-	if (m->method == SIP_METHOD_ACK) {
+	if (m->method == SIP_METHOD_ACK && !srv->tsx) {
 		/* An ACK is never answered (RFC 3261 17.2.1). */
 		vs_stat_inc(srv->stats, VS_STAT_DROP_ACK);
 		return false;
 	}
 	bool to_us = sip_local_is_us(srv->local, &m->ruri);
-	bool options_to_us = m->method == SIP_METHOD_OPTIONS && to_us;
+	/* Requests for the server itself: no user part (OPTIONS ping,
+	 * REGISTER); anything for a user goes through the proxy. */
+	bool for_server = to_us && !pl_isset(&m->ruri.user);
+	bool options_to_us = m->method == SIP_METHOD_OPTIONS && for_server;
 
+	if (m->method == SIP_METHOD_ACK)
+		return proxy_request(srv, in, out);
 	/* RFC 3261 16.3 step 3: Max-Forwards 0 may still be answered for an
 	 * OPTIONS addressed to us (11.2); anything else gets 483. */
 	if (m->max_forwards == 0 && !options_to_us)
-		return reply(srv, in, out, 483, "Too Many Hops", NULL);
-	/* RFC 3261 16.3 step 5: no proxy extension is supported yet. */
-	n = unsupported_tags(m, SIP_HDR_PROXY_REQUIRE, unsup, sizeof(unsup),
-			     NULL);
+		return srv_reply(srv, in, out, 483, "Too Many Hops", NULL);
+	/* RFC 3261 16.3 step 5: no proxy extension is supported. */
+	n = srv_unsupported_tags(m, SIP_HDR_PROXY_REQUIRE, unsup, sizeof(unsup),
+				 NULL);
 	if (n < 0)
-		return reply(srv, in, out, 400, "Malformed Proxy-Require header",
-			     NULL);
+		return srv_reply(srv, in, out, 400, "Malformed Proxy-Require header",
+				 NULL);
 	if (n > 0)
-		return reply(srv, in, out, 420, "Bad Extension", unsup);
-	if (m->method == SIP_METHOD_CANCEL)
-		return reply(srv, in, out, 481,
-			     "Call/Transaction Does Not Exist", NULL);
-	if (!to_us)
-		return reply(srv, in, out, 403, "Relaying Forbidden", NULL);
-	if (m->method == SIP_METHOD_OPTIONS)
-		return handle_options(srv, in, out);
-	if (m->method == SIP_METHOD_REGISTER && srv->tsx)
+		return srv_reply(srv, in, out, 420, "Bad Extension", unsup);
+	if (m->method == SIP_METHOD_REGISTER && to_us && srv->tsx)
 		return handle_register(srv, in, out);
+	if (options_to_us)
+		return handle_options(srv, in, out);
+	if (srv->tsx && !(for_server && m->method != SIP_METHOD_CANCEL &&
+			  !pl_isset(&m->to.tag)))
+		return proxy_request(srv, in, out);
+	if (m->method == SIP_METHOD_CANCEL)
+		return srv_reply(srv, in, out, 481,
+				 "Call/Transaction Does Not Exist", NULL);
+	if (!to_us)
+		return srv_reply(srv, in, out, 403, "Relaying Forbidden", NULL);
 	/* RFC 3261 8.2.1: 405 for a known method we do not serve, 501 for
 	 * one we do not know; both list what is allowed. */
 	if (m->method != SIP_METHOD_OTHER)
-		return reply(srv, in, out, 405, "Method Not Allowed", ALLOW_HDR);
-	return reply(srv, in, out, 501, "Not Implemented", ALLOW_HDR);
+		return srv_reply(srv, in, out, 405, "Method Not Allowed", ALLOW_HDR);
+	return srv_reply(srv, in, out, 501, "Not Implemented", ALLOW_HDR);
 }

@@ -45,6 +45,9 @@ struct sip_server {
 	/* Run a job on this server's worker (from any thread). */
 	void (*post)(void *ctx, struct vs_job *job);
 	void *post_ctx;
+	/* The server of another worker (to hand it a message). */
+	struct sip_server *(*server_of)(void *ctx, unsigned worker);
+	unsigned worker; /* this server's worker id */
 };
 
 struct sip_input {

@@ -79,6 +79,10 @@ void reg_batch_add(void *batch, enum loc_op_kind kind, const char *aor,
 	*b->ops_tail = op;
 	b->ops_tail = &op->next;
 	b->nops++;
+	if (kind == LOC_OP_PUT)
+		b->nput++;
+	else
+		b->ndel++;
 }
 
 bool reg_batch_failed(const struct reg_batch *b)
@@ -95,6 +99,7 @@ void reg_batch_clear(struct reg_batch *b)
 	}
 	b->ops_tail = &b->ops;
 	b->nops = 0;
+	b->nput = b->ndel = 0;
 }
 
 struct reg_writer {

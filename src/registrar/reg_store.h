@@ -21,6 +21,7 @@ struct reg_batch {
 	struct reg_batch *next;
 	struct reg_op *ops, **ops_tail;
 	unsigned nops;
+	unsigned nput, ndel; /* of which saves and removals */
 	int result; /* set before done(): 0 or EIO */
 	void (*done)(struct reg_batch *b); /* frees the batch; NULL: writer frees */
 	void *ctx;

@@ -125,7 +125,7 @@ void registrar_register(struct loc_table *loc, const struct vs_config *cfg,
 	{
 		size_t ul = strchr(aor, '@') - aor;
 		if (ul != user->l || memcmp(aor, user->p, ul) != 0)
-			return fail(out, 403, "Forbidden: not your address of record");
+			return fail(out, 403, REG_NOT_YOURS);
 	}
 	eh = sip_msg_hdr(m, SIP_HDR_EXPIRES);
 	if (eh && sip_uint_hdr_parse(&eh->value, UINT32_MAX, &hdr_expires))
@@ -179,13 +179,12 @@ void registrar_register(struct loc_table *loc, const struct vs_config *cfg,
 	r.now = now;
 	r.max_contacts = cfg->reg_max_contacts;
 	r.contacts_out = out->hdrs;
-	if (n || star) {
-		out->batch = reg_batch_new(batch_size);
-		if (!out->batch)
-			return fail(out, 500, "Server Internal Error");
-		r.on_op = reg_batch_add;
-		r.op_arg = out->batch;
-	}
+	/* Even a query can change the store: it drops expired bindings. */
+	out->batch = reg_batch_new(batch_size);
+	if (!out->batch)
+		return fail(out, 500, "Server Internal Error");
+	r.on_op = reg_batch_add;
+	r.op_arg = out->batch;
 	switch (loc_apply(loc, &r)) {
 	case LOC_OK:
 		break;

@@ -25,6 +25,9 @@
 int registrar_aor(const struct vs_config *cfg, const struct sip_local *loc,
 		  const struct sip_uri *uri, char out[LOC_AOR_MAX + 1]);
 
+/* The reason phrase of the identity 403 (counted apart). */
+#define REG_NOT_YOURS "Forbidden: not your address of record"
+
 struct reg_outcome {
 	uint16_t status;
 	const char *reason;

@@ -154,6 +154,19 @@ static void put_named(struct mbuf *mb, const char *name,
 	mbuf_put(mb, "\r\n", 2);
 }
 
+static void put_routes(struct mbuf *mb, const struct pl *routes, unsigned n)
+{
+	if (!n)
+		return;
+	mbuf_puts(mb, "Route: ");
+	for (unsigned i = 0; i < n; i++) {
+		if (i)
+			mbuf_put(mb, ", ", 2);
+		put_unfolded(mb, &routes[i]);
+	}
+	mbuf_put(mb, "\r\n", 2);
+}
+
 int sip_reply_print(struct mbuf *mb, const struct sip_msg *req,
 		    const struct sip_reply *r)
 {
@@ -201,7 +214,7 @@ int sip_fwd_print(struct mbuf *mb, const struct sip_msg *req,
 		  const struct sip_fwd *f)
 {
 	const struct pl *ruri = f->ruri ? f->ruri : &req->ruri_raw;
-	bool vias_done = false;
+	bool vias_done = false, routes_done = false;
 
 	mbuf_put_pl(mb, &req->method_name);
 	mbuf_put(mb, " ", 1);
@@ -219,7 +232,17 @@ int sip_fwd_print(struct mbuf *mb, const struct sip_msg *req,
 		case SIP_HDR_VIA:
 			if (!vias_done) {
 				put_vias(mb, req, f->src);
+				if (f->extra)
+					mbuf_puts(mb, f->extra);
 				vias_done = true;
+			}
+			break;
+		case SIP_HDR_ROUTE:
+			if (!f->replace_routes) {
+				put_field(mb, h);
+			} else if (!routes_done) {
+				put_routes(mb, f->routes, f->nroutes);
+				routes_done = true;
 			}
 			break;
 		case SIP_HDR_MAX_FORWARDS:
@@ -235,9 +258,89 @@ int sip_fwd_print(struct mbuf *mb, const struct sip_msg *req,
 			put_field(mb, h);
 		}
 	}
+	if (f->replace_routes && !routes_done)
+		put_routes(mb, f->routes, f->nroutes);
 	mbuf_puts(mb, "Content-Length: ");
 	mbuf_put_u32(mb, (uint32_t)req->body.l);
 	mbuf_put(mb, "\r\n\r\n", 4);
 	mbuf_put_pl(mb, &req->body);
 	return mb->overflow ? EOVERFLOW : 0;
+}
+
+int sip_resp_fwd_print(struct mbuf *mb, const struct sip_msg *resp)
+{
+	bool vias_done = false;
+
+	/* The status line as received. */
+	mbuf_put(mb, resp->raw.p,
+		 (size_t)(resp->hdrs[0].line - resp->raw.p));
+	for (uint32_t i = 0; i < resp->hdr_count; i++) {
+		const struct sip_hdr *h = &resp->hdrs[i];
+
+		switch (h->id) {
+		case SIP_HDR_VIA:
+			if (!vias_done) {
+				struct sip_hdr_iter it;
+				struct sip_via v;
+				unsigned n = 0;
+				sip_hdr_iter_init(&it, resp, SIP_HDR_VIA);
+				while (sip_via_next(&it, &v) == 0) {
+					if (n++ == 0)
+						continue; /* ours */
+					mbuf_puts(mb, "Via: ");
+					put_unfolded(mb, &v.value);
+					mbuf_put(mb, "\r\n", 2);
+				}
+				vias_done = true;
+			}
+			break;
+		case SIP_HDR_CONTENT_LENGTH:
+			break;
+		default:
+			put_field(mb, h);
+		}
+	}
+	mbuf_puts(mb, "Content-Length: ");
+	mbuf_put_u32(mb, (uint32_t)resp->body.l);
+	mbuf_put(mb, "\r\n\r\n", 4);
+	mbuf_put_pl(mb, &resp->body);
+	return mb->overflow ? EOVERFLOW : 0;
+}
+
+/* Request line, top Via, Max-Forwards, From, Call-ID and Route of req,
+ * with method for the request line and CSeq, and the given To value. */
+static int put_hop_request(struct mbuf *mb, const struct sip_msg *req,
+			   const char *method, const struct pl *to)
+{
+	const struct sip_hdr *h;
+
+	mbuf_puts(mb, method);
+	mbuf_put(mb, " ", 1);
+	mbuf_put_pl(mb, &req->ruri_raw);
+	mbuf_puts(mb, " SIP/2.0\r\nVia: ");
+	put_unfolded(mb, &req->via.value);
+	mbuf_puts(mb, "\r\nMax-Forwards: 70\r\n");
+	put_named(mb, "From", &req->from.value);
+	put_named(mb, "To", to);
+	put_named(mb, "Call-ID", &req->call_id);
+	mbuf_puts(mb, "CSeq: ");
+	mbuf_put_u32(mb, req->cseq.num);
+	mbuf_put(mb, " ", 1);
+	mbuf_puts(mb, method);
+	mbuf_put(mb, "\r\n", 2);
+	for (h = sip_msg_hdr(req, SIP_HDR_ROUTE); h; h = sip_msg_hdr_next(req, h))
+		put_field(mb, h);
+	mbuf_puts(mb, "Content-Length: 0\r\n\r\n");
+	return mb->overflow ? EOVERFLOW : 0;
+}
+
+int sip_cancel_print(struct mbuf *mb, const struct sip_msg *req)
+{
+	return put_hop_request(mb, req, "CANCEL", &req->to.value);
+}
+
+int sip_ack_print(struct mbuf *mb, const struct sip_msg *req,
+		  const struct sip_msg *resp)
+{
+	return put_hop_request(mb, req, "ACK", &resp->to.value);
 }

@@ -36,6 +36,11 @@ struct sip_fwd {
 	struct pl via;         /* via-parm for the new top Via */
 	const struct pl *ruri; /* new Request-URI, or NULL to keep it */
 	const struct sip_src *src; /* received/rport for the old top Via */
+	const char *extra;     /* header lines after the Vias (Record-Route),
+				* each ending in CRLF, or NULL */
+	bool replace_routes;   /* write routes[] instead of the Route fields */
+	const struct pl *routes; /* route values (name-addr), in order */
+	unsigned nroutes;
 };
 
 /*
@@ -46,5 +51,17 @@ struct sip_fwd {
  */
 int sip_fwd_print(struct mbuf *out, const struct sip_msg *req,
 		  const struct sip_fwd *f);
+
+/* A response passed upstream (RFC 3261 16.7 step 9): the top Via value
+ * removed, everything else copied.  Returns 0 or EOVERFLOW. */
+int sip_resp_fwd_print(struct mbuf *out, const struct sip_msg *resp);
+
+/* The CANCEL for a request we sent (RFC 3261 9.1).  0 or EOVERFLOW. */
+int sip_cancel_print(struct mbuf *out, const struct sip_msg *req);
+
+/* The ACK for a non-2xx final response to an INVITE we sent (RFC 3261
+ * 17.1.1.3): To from the response, the rest from the request. */
+int sip_ack_print(struct mbuf *out, const struct sip_msg *req,
+		  const struct sip_msg *resp);
 
 #endif

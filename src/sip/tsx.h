@@ -1,9 +1,10 @@
 /*
- * tsx.h - server transactions (RFC 3261 17.2): the state machines of
- * tsx_fsm.h bound to a key in the shared table, a timer on the owning
- * worker's wheel, the flow responses go to, and the last response, which
- * a retransmitted request gets again without reaching the transaction
- * user.
+ * tsx.h - server and client transactions (RFC 3261 17): the state
+ * machines of tsx_fsm.h bound to a key in the shared table, a timer on
+ * the owning worker's wheel, the flow messages go to, and the message to
+ * repeat: the last response of a server transaction (a retransmitted
+ * request gets it again without reaching the transaction user), the
+ * request of a client transaction (retransmitted over UDP).
  *
  * A transaction belongs to the worker that created it: its timer runs
  * there and only that worker changes it.  UDP retransmissions come back
@@ -37,6 +38,21 @@ struct sip_tsx_env {
 	void *send_ctx;
 };
 
+struct sip_tsx;
+
+/* The transaction user of a client transaction (the proxy). */
+struct sip_tsx_tu {
+	/* A response to pass up (provisional, final, 2xx retransmissions). */
+	void (*response)(void *ctx, struct sip_tsx *t,
+			 const struct sip_msg *resp);
+	/* No final response in time (timer B or F), or the transport
+	 * failed: act as if 408 had arrived. */
+	void (*timeout)(void *ctx, struct sip_tsx *t);
+	/* The transaction left the table; ctx is no longer used by it.
+	 * Called on the owning worker. */
+	void (*terminated)(void *ctx, struct sip_tsx *t);
+};
+
 struct sip_tsx {
 	struct tsx_link link; /* first: the table's handle */
 	struct tsx_fsm fsm;
@@ -44,10 +60,16 @@ struct sip_tsx {
 	struct timer timer;
 	struct vs_flow flow;  /* where responses go */
 	uint64_t tu_deadline; /* no final response by then: give up */
-	char *resp;	      /* last response, for retransmissions */
+	char *resp;	      /* server: last response; client: the request */
 	uint32_t resp_len;
+	char *ack;	      /* client INVITE: the ACK for a non-2xx final */
+	uint32_t ack_len;
 	uint16_t owner;
 	uint8_t method;	      /* enum sip_method of the request */
+	bool client;
+	const struct sip_tsx_tu *tu;
+	void *tu_ctx;
+	void *user;	      /* free for the TU (the proxy's branch) */
 };
 
 enum sip_tsx_verdict {
@@ -84,5 +106,45 @@ static inline void sip_tsx_link_get(struct sip_tsx *t)
 	tsx_link_get(&t->link);
 }
 void sip_tsx_put(struct sip_tsx *t);
+
+/* At shutdown, when no worker runs any more: end every transaction so
+ * that their users release what they hold. */
+void sip_tsx_shutdown(struct tsx_table *table);
+
+/*
+ * Server INVITE transactions: the one a CANCEL names (RFC 3261 9.2: same
+ * branch, sent-by, INVITE), referenced, or NULL.
+ */
+struct sip_tsx *sip_tsx_find_invite(struct sip_tsx_env *env,
+				    const struct sip_msg *cancel);
+
+/*
+ * Start a client transaction: send req (len bytes, a complete request
+ * with our Via and branch on top) to flow and keep it for
+ * retransmissions.  Returns the transaction, referenced for the caller,
+ * or NULL (*err: ENOSPC when the table is full, EINVAL, ENOMEM, or the
+ * send error).
+ */
+struct sip_tsx *sip_tsx_client_start(struct sip_tsx_env *env, const char *req,
+				     size_t len, const struct vs_flow *flow,
+				     const struct sip_tsx_tu *tu, void *ctx,
+				     int *err);
+
+/*
+ * The client transaction a response belongs to, referenced, or NULL.  It
+ * may belong to another worker (t->owner): hand the response there.
+ */
+struct sip_tsx *sip_tsx_client_find(struct sip_tsx_env *env,
+				    const struct sip_msg *resp);
+
+/* On the owning worker: a response for t arrived. */
+void sip_tsx_client_response(struct sip_tsx *t, const struct sip_msg *resp);
+
+/* Ask a client INVITE transaction to stop waiting: used after CANCEL, the
+ * final response (487) still arrives through it. */
+static inline bool sip_tsx_client_proceeding(const struct sip_tsx *t)
+{
+	return t->fsm.state == TSX_PROCEEDING;
+}
 
 #endif

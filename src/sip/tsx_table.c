@@ -167,3 +167,24 @@ void tsx_table_remove(struct tsx_table *t, struct tsx_link *l)
 		tsx_link_put(l);
 	}
 }
+
+void tsx_table_drain(struct tsx_table *t, void (*fn)(struct tsx_link *l))
+{
+	for (int i = 0; i < TSX_TABLE_SHARDS; i++) {
+		struct tsx_shard *sh = &t->shard[i];
+		for (;;) {
+			struct tsx_link *l = NULL;
+			pthread_mutex_lock(&sh->lock);
+			for (uint32_t b = 0; b < sh->nbuckets && !l; b++)
+				l = sh->buckets[b];
+			if (l)
+				tsx_link_get(l);
+			pthread_mutex_unlock(&sh->lock);
+			if (!l)
+				break;
+			fn(l);
+			tsx_table_remove(t, l);
+			tsx_link_put(l);
+		}
+	}
+}

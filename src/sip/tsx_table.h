@@ -70,6 +70,12 @@ int tsx_table_insert(struct tsx_table *t, struct tsx_link *l,
 /* The entry with this key, referenced, or NULL. */
 struct tsx_link *tsx_table_find(struct tsx_table *t, const char *key,
 				size_t len);
+/*
+ * Empty the table at shutdown, with no other thread using it: fn is
+ * called for each entry (referenced), which is then removed.
+ */
+void tsx_table_drain(struct tsx_table *t, void (*fn)(struct tsx_link *l));
+
 /* Take l out of the table (drops the table's reference); idempotent. */
 void tsx_table_remove(struct tsx_table *t, struct tsx_link *l);
 

@@ -344,9 +344,9 @@ static void fwd(const char *request, const struct sip_fwd *f)
 
 static void test_fwd(void **state)
 {
-	struct sip_fwd f = {PL("SIP/2.0/UDP proxy.example.net;branch="
-			       "z9hG4bKp1"),
-			    NULL, &src4};
+	struct sip_fwd f = {.via = PL("SIP/2.0/UDP proxy.example.net;branch="
+				      "z9hG4bKp1"),
+			    .src = &src4};
 
 	(void)state;
 	fwd(INVITE "Max-Forwards: 70\r\n" VIA NO_VIA
@@ -408,7 +408,8 @@ static void test_fwd(void **state)
 
 static void test_fwd_overflow(void **state)
 {
-	struct sip_fwd f = {PL("SIP/2.0/UDP p;branch=z9hG4bKp1"), NULL, &src4};
+	struct sip_fwd f = {.via = PL("SIP/2.0/UDP p;branch=z9hG4bKp1"),
+			    .src = &src4};
 	struct mbuf mb;
 	size_t full;
 

@@ -1,0 +1,1107 @@
+/*
+ * proxy.c - the stateful proxy (see proxy.h).
+ *
+ * A request that is not for the server itself gets a server transaction
+ * and, for INVITE, an immediate 100 Trying.  Out-of-dialog requests are
+ * authenticated (407) unless they come from a trusted peer, the From must
+ * be the authenticated user's, and the target is found in the location
+ * service (local domains: fork to every binding, RFC 3261 16.6) or in the
+ * upstream routes.  In-dialog requests follow their Route set, which must
+ * start with a Record-Route we signed (so nobody can use us as a relay by
+ * writing our address into a Route).  Each branch is a client
+ * transaction; responses are collected per RFC 3261 16.7: provisional and
+ * 2xx ones go up at once, otherwise the best final response when every
+ * branch has finished.
+ */
+#include "proxy/proxy.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/hash.h"
+#include "core/log.h"
+#include "proxy/server_int.h"
+#include "registrar/registrar.h"
+#include "store/store.h"
+
+#define PROXY_MAX_BRANCHES 8
+#define PROXY_MAX_ROUTES 16
+#define TIMER_C_MS 180000
+/* Our branches: the RFC 3261 cookie, "vs" and the owning worker. */
+#define BRANCH_PREFIX "z9hG4bKvs"
+#define MSG_MAX 65535
+
+struct proxy_ctx;
+
+struct proxy_branch {
+	struct proxy_ctx *ctx;
+	struct sip_tsx *t;   /* client transaction, while it lives */
+	uint16_t status;     /* highest status received */
+	bool done;	     /* final response or timeout */
+	bool cancel_pending; /* cancel once a provisional response comes */
+	bool cancelled;
+};
+
+struct proxy_ctx {
+	unsigned refs;
+	struct sip_server *srv;
+	struct sip_tsx *st; /* server transaction */
+	struct timer timer_c;
+	bool invite, final_sent, cancelling;
+	unsigned nbranches;
+	struct proxy_branch br[PROXY_MAX_BRANCHES];
+	uint16_t best_status;
+	char *best; /* best final response so far, ready to send up */
+	size_t best_len;
+	char *req; /* the request as received, for our own responses */
+	size_t req_len;
+	struct vs_flow in_flow;
+};
+
+static __thread char txbuf[MSG_MAX];
+static __thread struct sip_msg scratch;
+
+/* --- small helpers ---------------------------------------------------- */
+
+static void hexify(const uint8_t *in, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[in[i] >> 4];
+		out[2 * i + 1] = hex[in[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+/* The Record-Route signature: HMAC of the Call-ID under the server
+ * secret, 16 hex digits. */
+static void rr_mac(const struct sip_server *srv, const struct pl *call_id,
+		   char out[17])
+{
+	uint8_t full[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	uint8_t data[4 + 1024];
+	size_t l = call_id->l < 1024 ? call_id->l : 1024;
+
+	memcpy(data, "rr1:", 4);
+	memcpy(data + 4, call_id->p, l);
+	HMAC(EVP_sha256(), srv->svc->secret, AUTH_SECRET_LEN, data, 4 + l, full,
+	     &n);
+	hexify(full, 8, out);
+}
+
+static const char *tp_name(unsigned tp)
+{
+	return tp == VS_TP_TCP ? "TCP" : "UDP";
+}
+
+/* Our address for sending over tp to a peer of this family: a listener's
+ * address (a wildcard one replaced by an interface address). */
+static bool local_addr(const struct sip_server *srv, int family, unsigned tp,
+		       char *host, size_t size, uint16_t *port)
+{
+	const struct vs_config *cfg = srv->cfg;
+
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		const struct vs_listener *l = &cfg->listen[i];
+		struct vs_sockaddr a;
+		char ip[VS_IPSTR_MAX];
+
+		if (!(l->transports & tp) || l->sa.ss_family != family)
+			continue;
+		memcpy(&a.u, &l->sa, l->salen);
+		a.len = l->salen;
+		if (vs_sa_is_any(&a)) {
+			bool found = false;
+			for (size_t j = 0; j < srv->local->naddrs; j++) {
+				const struct vs_sockaddr *x = &srv->local->addrs[j];
+				if (x->u.sa.sa_family == family && !vs_sa_is_any(x)) {
+					a = *x;
+					found = true;
+					break;
+				}
+			}
+			if (!found)
+				continue;
+		}
+		vs_sa_ip_str(&a, ip, sizeof(ip));
+		if (family == AF_INET6)
+			snprintf(host, size, "[%s]", ip);
+		else
+			snprintf(host, size, "%s", ip);
+		*port = l->port;
+		return true;
+	}
+	return false;
+}
+
+static bool via_is_ours(const struct sip_server *srv, const struct sip_via *v)
+{
+	struct sip_uri u;
+
+	if (v->branch.l < sizeof(BRANCH_PREFIX) - 1 ||
+	    memcmp(v->branch.p, BRANCH_PREFIX, sizeof(BRANCH_PREFIX) - 1))
+		return false;
+	memset(&u, 0, sizeof(u));
+	u.scheme = SIP_URI_SIP;
+	u.host = v->host;
+	u.host_type = v->host_type;
+	if (!sip_local_is_us(srv->local, &u))
+		return false;
+	for (size_t i = 0; i < srv->cfg->nlisten; i++) {
+		if (srv->cfg->listen[i].port == (v->has_port ? v->port : 5060))
+			return true;
+	}
+	return false;
+}
+
+/* RFC 3261 16.3 step 4: our own branch in a Via below the top means the
+ * request came back to us. */
+static bool looped(const struct sip_server *srv, const struct sip_msg *m)
+{
+	struct sip_hdr_iter it;
+	struct sip_via v;
+
+	sip_hdr_iter_init(&it, m, SIP_HDR_VIA);
+	while (sip_via_next(&it, &v) == 0) {
+		if (via_is_ours(srv, &v))
+			return true;
+	}
+	return false;
+}
+
+int proxy_uri_flow(const struct sip_uri *u, struct vs_flow *out)
+{
+	char host[VS_IPSTR_MAX];
+	struct pl tp;
+
+	memset(out, 0, sizeof(*out));
+	if (u->scheme == SIP_URI_SIPS)
+		return EPROTONOSUPPORT;
+	if (u->scheme != SIP_URI_SIP)
+		return ENOENT;
+	out->tp = VS_TP_UDP;
+	if (sip_uri_param(u, "transport", &tp)) {
+		if (pl_caseeq_str(&tp, "tcp"))
+			out->tp = VS_TP_TCP;
+		else if (!pl_caseeq_str(&tp, "udp"))
+			return EPROTONOSUPPORT;
+	}
+	if (u->host_type == SIP_HOST_IPV6) {
+		struct pl inner = pl_make(u->host.p + 1, u->host.l - 2);
+		pl_strcpy(&inner, host, sizeof(host));
+		if (inet_pton(AF_INET6, host, &out->peer.u.in6.sin6_addr) != 1)
+			return ENOENT;
+		out->peer.u.in6.sin6_family = AF_INET6;
+		out->peer.u.in6.sin6_port = htons(u->port ? u->port : 5060);
+		out->peer.len = sizeof(out->peer.u.in6);
+		return 0;
+	}
+	if (u->host_type != SIP_HOST_IPV4)
+		return ENOENT;
+	pl_strcpy(&u->host, host, sizeof(host));
+	if (inet_pton(AF_INET, host, &out->peer.u.in.sin_addr) != 1)
+		return ENOENT;
+	out->peer.u.in.sin_family = AF_INET;
+	out->peer.u.in.sin_port = htons(u->port ? u->port : 5060);
+	out->peer.len = sizeof(out->peer.u.in);
+	return 0;
+}
+
+static bool trusted_source(const struct sip_server *srv,
+			   const struct vs_sockaddr *src)
+{
+	const struct vs_config *cfg = srv->cfg;
+	uint8_t ip[16];
+	size_t n = vs_sa_ip_bytes(src, ip);
+
+	for (size_t i = 0; i < cfg->ntrusted; i++) {
+		if (vs_cidr_match(&cfg->trusted[i], ip, n))
+			return true;
+	}
+	/* The PBXs and trunks we route to may send us calls. */
+	for (size_t i = 0; i < cfg->nroutes; i++) {
+		struct vs_sockaddr r;
+		memcpy(&r.u, &cfg->routes[i].sa, cfg->routes[i].salen);
+		r.len = cfg->routes[i].salen;
+		if (vs_sa_ip_eq(&r, src))
+			return true;
+	}
+	return false;
+}
+
+/* The upstream route for a Request-URI outside our domains: the longest
+ * matching prefix among routes for its domain or any domain. */
+static const struct vs_route *route_select(const struct vs_config *cfg,
+					   const struct sip_uri *u)
+{
+	const struct vs_route *best = NULL;
+	size_t best_len = 0;
+	struct pl host = u->host;
+
+	if (host.l && host.p[host.l - 1] == '.')
+		host.l--;
+	for (size_t i = 0; i < cfg->nroutes; i++) {
+		const struct vs_route *r = &cfg->routes[i];
+		size_t pl = strlen(r->prefix);
+		size_t score;
+		if (r->domain[0] && !pl_caseeq_str(&host, r->domain))
+			continue;
+		if (pl && (u->user.l < pl || memcmp(u->user.p, r->prefix, pl)))
+			continue;
+		/* A domain match counts more than no domain; then length. */
+		score = pl + 1 + (r->domain[0] ? 1000 : 0);
+		if (score > best_len) {
+			best = r;
+			best_len = score;
+		}
+	}
+	return best;
+}
+
+/* --- our own final responses ------------------------------------------ */
+
+/* A response we make to the stored original request. */
+static size_t ctx_reply(struct proxy_ctx *ctx, uint16_t status,
+			const char *reason, char *buf, size_t size)
+{
+	struct mbuf mb;
+
+	if (sip_msg_parse(&scratch, ctx->req, ctx->req_len, &ctx->srv->cfg->sip))
+		return 0;
+	mbuf_init(&mb, buf, size);
+	if (!srv_build_reply(ctx->srv, &scratch, &ctx->in_flow, &mb, status,
+			     reason, NULL, true))
+		return 0;
+	return mb.len;
+}
+
+/* --- the context's lifetime ------------------------------------------- */
+
+static void ctx_unref(struct proxy_ctx *ctx)
+{
+	if (--ctx->refs)
+		return;
+	timer_stop(ctx->srv->tsx->wheel, &ctx->timer_c);
+	if (ctx->st) {
+		if (ctx->st->user == ctx)
+			ctx->st->user = NULL;
+		sip_tsx_put(ctx->st);
+	}
+	free(ctx->best);
+	free(ctx->req);
+	free(ctx);
+}
+
+/* --- sending responses upstream --------------------------------------- */
+
+static void send_up(struct proxy_ctx *ctx, uint16_t status, const char *buf,
+		    size_t len)
+{
+	if (ctx->final_sent && status >= 300)
+		return;
+	if (!ctx->st)
+		return;
+	(void)sip_tsx_respond(ctx->st, status, buf, len, false);
+	vs_stat_inc(ctx->srv->stats, VS_STAT_PROXY_RESP_FWD);
+	if (status >= 200)
+		ctx->final_sent = true;
+}
+
+static void send_cancel(struct proxy_branch *b);
+
+static void cancel_others(struct proxy_ctx *ctx, const struct proxy_branch *keep)
+{
+	ctx->cancelling = true;
+	for (unsigned i = 0; i < ctx->nbranches; i++) {
+		struct proxy_branch *b = &ctx->br[i];
+		if (b == keep || b->done || b->cancelled)
+			continue;
+		if (b->t && b->status >= 100)
+			send_cancel(b);
+		else
+			b->cancel_pending = true;
+	}
+}
+
+/* Every branch has finished: send the best final response (16.7 step 6). */
+static void maybe_finish(struct proxy_ctx *ctx)
+{
+	char *buf = txbuf;
+	size_t len;
+
+	if (ctx->final_sent)
+		return;
+	for (unsigned i = 0; i < ctx->nbranches; i++) {
+		if (!ctx->br[i].done)
+			return;
+	}
+	if (ctx->best && ctx->best_status != 503) {
+		send_up(ctx, ctx->best_status, ctx->best, ctx->best_len);
+		return;
+	}
+	/* Nobody answered, or only 503: a 503 from downstream says nothing
+	 * about us, so it becomes 500 (16.7 step 6). */
+	if (ctx->best_status == 503)
+		len = ctx_reply(ctx, 500, "Server Internal Error", buf, MSG_MAX);
+	else
+		len = ctx_reply(ctx, 408, "Request Timeout", buf, MSG_MAX);
+	if (len)
+		send_up(ctx, ctx->best_status == 503 ? 500 : 408, buf, len);
+}
+
+static int status_class_rank(uint16_t s)
+{
+	/* Lower is better; 6xx wins over everything (16.7 step 6). */
+	switch (s / 100) {
+	case 6: return 0;
+	case 3: return 1;
+	case 4: return 2;
+	case 5: return 3;
+	default: return 4;
+	}
+}
+
+/* --- client transaction callbacks ------------------------------------- */
+
+static void branch_response(void *arg, struct sip_tsx *t,
+			    const struct sip_msg *resp)
+{
+	struct proxy_branch *b = arg;
+	struct proxy_ctx *ctx = b->ctx;
+	struct mbuf mb;
+	uint16_t s = resp->status;
+
+	(void)t;
+	if (s > b->status)
+		b->status = s;
+	if (s < 200) {
+		if (b->cancel_pending && !b->cancelled)
+			send_cancel(b);
+		if (s == 100 || ctx->final_sent)
+			return; /* 100 is hop by hop (16.7 step 5) */
+	} else if (s >= 300) {
+		b->done = true;
+	}
+	mbuf_init(&mb, txbuf, MSG_MAX);
+	if (sip_resp_fwd_print(&mb, resp)) {
+		vs_stat_inc(ctx->srv->stats, VS_STAT_DROP_REPLY_OVERFLOW);
+		if (s >= 300)
+			maybe_finish(ctx);
+		return;
+	}
+	if (s < 300) {
+		/* Provisional and 2xx responses go up at once; every 2xx does,
+		 * even after another one (forking). */
+		if (s >= 200) {
+			b->done = true;
+			if (ctx->invite)
+				cancel_others(ctx, b);
+			if (ctx->final_sent && ctx->st) {
+				/* A second 2xx: forward it statelessly. */
+				(void)ctx->st->env->send(ctx->st->env->send_ctx,
+							 &ctx->st->flow, mb.buf,
+							 mb.len);
+				vs_stat_inc(ctx->srv->stats,
+					    VS_STAT_PROXY_RESP_FWD);
+				return;
+			}
+		}
+		send_up(ctx, s, mb.buf, mb.len);
+		return;
+	}
+	if (!ctx->best ||
+	    status_class_rank(s) < status_class_rank(ctx->best_status)) {
+		char *copy = malloc(mb.len);
+		if (copy) {
+			memcpy(copy, mb.buf, mb.len);
+			free(ctx->best);
+			ctx->best = copy;
+			ctx->best_len = mb.len;
+			ctx->best_status = s;
+		}
+	}
+	if (s >= 600 && ctx->invite)
+		cancel_others(ctx, b);
+	maybe_finish(ctx);
+}
+
+static void branch_timeout(void *arg, struct sip_tsx *t)
+{
+	struct proxy_branch *b = arg;
+
+	(void)t;
+	if (b->done)
+		return;
+	b->done = true;
+	maybe_finish(b->ctx);
+}
+
+static void branch_terminated(void *arg, struct sip_tsx *t)
+{
+	struct proxy_branch *b = arg;
+	struct proxy_ctx *ctx = b->ctx;
+
+	if (!b->done) {
+		b->done = true;
+		maybe_finish(ctx);
+	}
+	if (b->t == t) {
+		b->t = NULL;
+		sip_tsx_put(t);
+	}
+	ctx_unref(ctx);
+}
+
+static const struct sip_tsx_tu branch_tu = {
+	branch_response,
+	branch_timeout,
+	branch_terminated,
+};
+
+static void send_cancel(struct proxy_branch *b)
+{
+	struct sip_tsx *c;
+	struct mbuf mb;
+	int err;
+
+	b->cancelled = true;
+	b->cancel_pending = false;
+	if (!b->t || b->t->method != SIP_METHOD_INVITE)
+		return;
+	if (sip_msg_parse(&scratch, b->t->resp, b->t->resp_len,
+			  &b->ctx->srv->cfg->sip))
+		return;
+	mbuf_init(&mb, txbuf, MSG_MAX);
+	if (sip_cancel_print(&mb, &scratch))
+		return;
+	/* A CANCEL is its own transaction; its answer means nothing to us. */
+	c = sip_tsx_client_start(b->t->env, mb.buf, mb.len, &b->t->flow, NULL,
+				 NULL, &err);
+	sip_tsx_put(c);
+	vs_stat_inc(b->ctx->srv->stats, VS_STAT_PROXY_CANCELLED);
+}
+
+static void timer_c_fired(struct timer *tm, void *arg)
+{
+	struct proxy_ctx *ctx = arg;
+
+	(void)tm;
+	/* RFC 3261 16.8: nobody answered finally within Timer C. */
+	cancel_others(ctx, NULL);
+}
+
+/* --- forwarding -------------------------------------------------------- */
+
+struct target {
+	struct pl ruri;		     /* new Request-URI (or the old one) */
+	struct pl routes[PROXY_MAX_ROUTES];
+	unsigned nroutes;
+	bool replace_routes;
+	struct vs_flow flow;	     /* where the request goes */
+};
+
+static bool dialog_creating(enum sip_method m)
+{
+	return m == SIP_METHOD_INVITE || m == SIP_METHOD_SUBSCRIBE ||
+	       m == SIP_METHOD_REFER || m == SIP_METHOD_NOTIFY;
+}
+
+/* Build the request for one target into mb.  branch gets our branch. */
+static int build_forward(struct sip_server *srv, const struct sip_input *in,
+			 const struct target *tg, bool record_route,
+			 const char *branch, struct mbuf *mb)
+{
+	const struct sip_msg *m = &srv->msg;
+	char via[256], rr[640], host_out[VS_IPSTR_MAX + 2],
+		host_in[VS_IPSTR_MAX + 2], ip[VS_IPSTR_MAX], mac[17];
+	uint16_t port_out, port_in;
+	struct sip_src src;
+	struct sip_fwd f;
+	int n;
+
+	if (!local_addr(srv, tg->flow.peer.u.sa.sa_family, tg->flow.tp, host_out,
+			sizeof(host_out), &port_out))
+		return ENETUNREACH;
+	n = snprintf(via, sizeof(via), "SIP/2.0/%s %s:%u;branch=%s",
+		     tp_name(tg->flow.tp), host_out, port_out, branch);
+	if (n < 0 || (size_t)n >= sizeof(via))
+		return EOVERFLOW;
+	rr[0] = 0;
+	if (record_route) {
+		rr_mac(srv, &m->call_id, mac);
+		if (!local_addr(srv, in->flow->peer.u.sa.sa_family, in->flow->tp,
+				host_in, sizeof(host_in), &port_in))
+			return ENETUNREACH;
+		/* RFC 3261 16.6 step 4; two entries when the request changes
+		 * transport or address family (RFC 5658). */
+		if (tg->flow.tp != in->flow->tp ||
+		    strcmp(host_in, host_out) || port_in != port_out)
+			snprintf(rr, sizeof(rr),
+				 "Record-Route: <sip:%s:%u;transport=%s;lr;vsd=%s>\r\n"
+				 "Record-Route: <sip:%s:%u;transport=%s;lr;vsd=%s>\r\n",
+				 host_out, port_out,
+				 tg->flow.tp == VS_TP_TCP ? "tcp" : "udp", mac,
+				 host_in, port_in,
+				 in->flow->tp == VS_TP_TCP ? "tcp" : "udp", mac);
+		else
+			snprintf(rr, sizeof(rr),
+				 "Record-Route: <sip:%s:%u;transport=%s;lr;vsd=%s>\r\n",
+				 host_out, port_out,
+				 tg->flow.tp == VS_TP_TCP ? "tcp" : "udp", mac);
+	}
+	src.ip = pl_make(ip, vs_sa_ip_str(&in->flow->peer, ip, sizeof(ip)));
+	src.port = vs_sa_port(&in->flow->peer);
+	memset(&f, 0, sizeof(f));
+	f.via = pl_from_cstr(via);
+	f.ruri = &tg->ruri;
+	f.src = &src;
+	f.extra = rr[0] ? rr : NULL;
+	f.replace_routes = tg->replace_routes;
+	f.routes = tg->routes;
+	f.nroutes = tg->nroutes;
+	return sip_fwd_print(mb, m, &f);
+}
+
+static void new_branch_id(const struct sip_server *srv, char out[40])
+{
+	uint8_t rnd[8];
+
+	vs_random(rnd, sizeof(rnd));
+	snprintf(out, 40, BRANCH_PREFIX "%02x", srv->worker & 0xff);
+	hexify(rnd, sizeof(rnd), out + strlen(out));
+}
+
+/* Fork the request to the targets inside server transaction st. */
+static bool forward(struct sip_server *srv, const struct sip_input *in,
+		    struct mbuf *out, struct sip_tsx *st,
+		    const struct target *tg, unsigned ntg)
+{
+	const struct sip_msg *m = &srv->msg;
+	struct proxy_ctx *ctx;
+	bool rr = dialog_creating(m->method) && !pl_isset(&m->to.tag);
+	unsigned started = 0;
+
+	ctx = calloc(1, sizeof(*ctx));
+	if (ctx)
+		ctx->req = malloc(in->len);
+	if (!ctx || !ctx->req) {
+		free(ctx);
+		return srv_tsx_reply(srv, in, out, st, 500,
+				     "Server Internal Error", NULL);
+	}
+	memcpy(ctx->req, in->buf, in->len);
+	ctx->req_len = in->len;
+	ctx->refs = 1;
+	ctx->srv = srv;
+	ctx->invite = m->method == SIP_METHOD_INVITE;
+	ctx->in_flow = *in->flow;
+	sip_tsx_link_get(st);
+	ctx->st = st;
+	st->user = ctx;
+	timer_init(&ctx->timer_c);
+	for (unsigned i = 0; i < ntg && ctx->nbranches < PROXY_MAX_BRANCHES; i++) {
+		struct proxy_branch *b = &ctx->br[ctx->nbranches];
+		char branch[40];
+		struct mbuf mb;
+		struct sip_tsx *t;
+		int err;
+
+		new_branch_id(srv, branch);
+		mbuf_init(&mb, txbuf, MSG_MAX);
+		if (build_forward(srv, in, &tg[i], rr, branch, &mb))
+			continue;
+		b->ctx = ctx;
+		ctx->nbranches++;
+		ctx->refs++;
+		t = sip_tsx_client_start(srv->tsx, mb.buf, mb.len, &tg[i].flow,
+					 &branch_tu, b, &err);
+		if (!t) {
+			/* Never started: this branch is over. */
+			ctx->refs--;
+			b->done = true;
+			continue;
+		}
+		t->user = b;
+		b->t = t;
+		started++;
+		vs_stat_inc(srv->stats, VS_STAT_PROXY_FORWARDED);
+	}
+	if (!started) {
+		ctx->nbranches = 0;
+		ctx_unref(ctx);
+		return srv_tsx_reply(srv, in, out, st, 503, "Service Unavailable",
+				     "Retry-After: 30\r\n");
+	}
+	if (ctx->invite)
+		timer_start(srv->tsx->wheel, &ctx->timer_c, *srv->tsx->now_ms,
+			    TIMER_C_MS, timer_c_fired, ctx);
+	ctx_unref(ctx); /* the branches hold it now */
+	return false;
+}
+
+/* --- requests ----------------------------------------------------------- */
+
+/* Route values of the request, in order.  -1 when malformed. */
+static int collect_routes(const struct sip_msg *m, struct pl *out,
+			  struct sip_uri *uris, unsigned max)
+{
+	struct sip_hdr_iter it;
+	struct sip_addr a;
+	unsigned n = 0;
+	int err;
+
+	sip_hdr_iter_init(&it, m, SIP_HDR_ROUTE);
+	while ((err = sip_addr_next(&it, &a, SIP_ADDR_ROUTE)) == 0) {
+		if (n == max)
+			return -1;
+		out[n] = a.value;
+		uris[n] = a.uri;
+		n++;
+	}
+	return err == ENOENT ? (int)n : -1;
+}
+
+/*
+ * Pop the leading Route values that name us (16.4); the first one must
+ * carry our signature for this Call-ID when require_sig.  Returns how
+ * many were popped, or -1 for a forged or missing signature.
+ */
+static int pop_our_routes(const struct sip_server *srv,
+			  const struct sip_msg *m, const struct sip_uri *uris,
+			  unsigned n, bool require_sig)
+{
+	unsigned k = 0;
+
+	while (k < n && sip_local_is_us(srv->local, &uris[k])) {
+		struct pl sig;
+		if (require_sig) {
+			char mac[17];
+			rr_mac(srv, &m->call_id, mac);
+			if (!sip_uri_param(&uris[k], "vsd", &sig) ||
+			    !auth_ct_eq(sig.p, mac, 16) || sig.l != 16)
+				return -1;
+		}
+		k++;
+	}
+	return (int)k;
+}
+
+/* The next hop after our own Route values (16.6 steps 6 and 7). */
+static int route_target(const struct sip_msg *m, const struct pl *values,
+			const struct sip_uri *uris, unsigned n, unsigned popped,
+			struct target *tg)
+{
+	memset(tg, 0, sizeof(*tg));
+	tg->ruri = m->ruri_raw;
+	tg->replace_routes = true;
+	for (unsigned i = popped; i < n; i++)
+		tg->routes[tg->nroutes++] = values[i];
+	if (tg->nroutes)
+		return proxy_uri_flow(&uris[popped], &tg->flow);
+	return proxy_uri_flow(&m->ruri, &tg->flow);
+}
+
+static bool reply_route_error(struct sip_server *srv,
+			      const struct sip_input *in, struct mbuf *out,
+			      struct sip_tsx *st, int err)
+{
+	if (err == EPROTONOSUPPORT)
+		return srv_tsx_reply(srv, in, out, st, 502, "Bad Gateway: transport not supported", NULL);
+	return srv_tsx_reply(srv, in, out, st, 404,
+			     "Not Found: next hop is not an address", NULL);
+}
+
+/* ACK for a 2xx: a transaction of its own, forwarded statelessly. */
+static bool forward_ack(struct sip_server *srv, const struct sip_input *in)
+{
+	const struct sip_msg *m = &srv->msg;
+	struct pl values[PROXY_MAX_ROUTES];
+	struct sip_uri uris[PROXY_MAX_ROUTES];
+	struct target tg;
+	char branch[40];
+	struct mbuf mb;
+	int n, popped;
+	uint64_t h;
+
+	n = collect_routes(m, values, uris, PROXY_MAX_ROUTES);
+	if (n < 0)
+		goto drop;
+	popped = pop_our_routes(srv, m, uris, (unsigned)n, true);
+	if (popped <= 0 || route_target(m, values, uris, (unsigned)n,
+					(unsigned)popped, &tg))
+		goto drop;
+	/* A stateless proxy's branch: the same for a retransmission. */
+	h = vs_hash(m->via.branch.p, m->via.branch.l);
+	snprintf(branch, sizeof(branch), BRANCH_PREFIX "%02xa%016llx",
+		 srv->worker & 0xff, (unsigned long long)h);
+	mbuf_init(&mb, txbuf, MSG_MAX);
+	if (build_forward(srv, in, &tg, false, branch, &mb))
+		goto drop;
+	(void)srv->tsx->send(srv->tsx->send_ctx, &tg.flow, mb.buf, mb.len);
+	vs_stat_inc(srv->stats, VS_STAT_PROXY_FORWARDED);
+	return false;
+drop:
+	vs_stat_inc(srv->stats, VS_STAT_DROP_ACK_NO_TSX);
+	return false;
+}
+
+static bool handle_cancel(struct sip_server *srv, const struct sip_input *in,
+			  struct mbuf *out)
+{
+	struct sip_tsx *inv = sip_tsx_find_invite(srv->tsx, &srv->msg);
+	struct sip_tsx *t;
+	bool r;
+
+	if (!inv)
+		return srv_reply(srv, in, out, 481,
+				 "Call/Transaction Does Not Exist", NULL);
+	if (inv->owner != srv->tsx->owner) {
+		sip_tsx_put(inv);
+		return false; /* the CANCEL is retransmitted; rare */
+	}
+	switch (sip_tsx_server_receive(srv->tsx, &srv->msg, in->flow, &t)) {
+	case SIP_TSX_NEW:
+		break;
+	case SIP_TSX_FULL:
+		sip_tsx_put(inv);
+		return srv_reply(srv, in, out, 503, "Service Unavailable",
+				 "Retry-After: 5\r\n");
+	default:
+		sip_tsx_put(inv);
+		return false;
+	}
+	/* RFC 3261 16.10: answer the CANCEL, cancel every pending branch. */
+	r = srv_tsx_reply(srv, in, out, t, 200, "OK", NULL);
+	sip_tsx_put(t);
+	if (inv->user) {
+		struct proxy_ctx *ctx = inv->user;
+		if (!ctx->final_sent)
+			cancel_others(ctx, NULL);
+	}
+	sip_tsx_put(inv);
+	return r;
+}
+
+/* The authenticated user owns the From address (or 403). */
+static bool from_is_user(struct sip_server *srv, const struct pl *user)
+{
+	char aor[LOC_AOR_MAX + 1];
+	size_t ul;
+
+	if (registrar_aor(srv->cfg, srv->local, &srv->msg.from.uri, aor))
+		return false;
+	ul = (size_t)(strchr(aor, '@') - aor);
+	return ul == user->l && memcmp(aor, user->p, ul) == 0;
+}
+
+static bool user_exists(struct sip_server *srv, const char *aor)
+{
+	struct vs_user_rec u;
+	const char *at = strchr(aor, '@');
+	int err;
+
+	if (!srv->users || !at)
+		return false;
+	err = vs_store_user_get(srv->users, aor, (size_t)(at - aor),
+				srv->cfg->realm, strlen(srv->cfg->realm), &u);
+	memset(&u, 0, sizeof(u));
+	return err == 0;
+}
+
+/* Targets from the location service for a local address of record. */
+static bool to_local_user(struct sip_server *srv, const struct sip_input *in,
+			  struct mbuf *out, struct sip_tsx *st, const char *aor,
+			  const struct pl *routes, unsigned nroutes)
+{
+	struct loc_binding *b[PROXY_MAX_BRANCHES];
+	struct target tg[PROXY_MAX_BRANCHES];
+	unsigned n, ntg = 0;
+	bool r;
+
+	n = loc_lookup(srv->svc->loc, aor, (uint64_t)time(NULL), b,
+		       PROXY_MAX_BRANCHES);
+	if (n == 0) {
+		if (!user_exists(srv, aor))
+			return srv_tsx_reply(srv, in, out, st, 404, "Not Found",
+					     NULL);
+		return srv_tsx_reply(srv, in, out, st, 480,
+				     "Temporarily Unavailable", NULL);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct target *t = &tg[ntg];
+
+		memset(t, 0, sizeof(*t));
+		t->ruri = pl_make(loc_contact(b[i]), b[i]->contact_len);
+		/* RFC 3327: the Path becomes the Route set; the request goes
+		 * to its first hop.  Without Path, to the flow the REGISTER
+		 * came on (RFC 3581: the phone's public address). */
+		t->replace_routes = true;
+		if (b[i]->path_len) {
+			struct pl path = pl_make(loc_path(b[i]), b[i]->path_len);
+			struct sip_addr a;
+			struct scan s;
+			scan_init(&s, &path);
+			while (t->nroutes < PROXY_MAX_ROUTES &&
+			       sip_addr_parse(&s, &a, SIP_ADDR_ROUTE,
+					      srv->cfg->sip.max_uri_length) == 0) {
+				if (t->nroutes == 0 &&
+				    proxy_uri_flow(&a.uri, &t->flow))
+					break;
+				t->routes[t->nroutes++] = a.value;
+				if (!scan_sep(&s, ','))
+					break;
+			}
+			if (!t->nroutes)
+				continue;
+		} else {
+			t->flow = b[i]->flow;
+		}
+		for (unsigned k = 0; k < nroutes && t->nroutes < PROXY_MAX_ROUTES; k++)
+			t->routes[t->nroutes++] = routes[k];
+		ntg++;
+	}
+	r = ntg ? forward(srv, in, out, st, tg, ntg)
+		: srv_tsx_reply(srv, in, out, st, 480, "Temporarily Unavailable",
+				NULL);
+	for (unsigned i = 0; i < n; i++)
+		loc_free(b[i]);
+	return r;
+}
+
+/* Out of a dialog: authenticate, check the caller, find the target. */
+static bool out_of_dialog(struct sip_server *srv, const struct sip_input *in,
+			  struct mbuf *out, struct sip_tsx *st)
+{
+	static __thread char hdrs[4096];
+	const struct sip_msg *m = &srv->msg;
+	struct pl values[PROXY_MAX_ROUTES];
+	struct sip_uri uris[PROXY_MAX_ROUTES];
+	char aor[LOC_AOR_MAX + 1];
+	struct auth_params ap;
+	struct mbuf hb;
+	struct pl user;
+	bool stale = false;
+	int n, popped, err;
+
+	n = collect_routes(m, values, uris, PROXY_MAX_ROUTES);
+	if (n < 0)
+		return srv_tsx_reply(srv, in, out, st, 400, "Malformed Route",
+				     NULL);
+	/* A preloaded Route naming us (we are the outbound proxy). */
+	popped = pop_our_routes(srv, m, uris, (unsigned)n, false);
+	if (!trusted_source(srv, &in->flow->peer)) {
+		mbuf_init(&hb, hdrs, sizeof(hdrs) - 1);
+		srv_auth_params(srv, &ap);
+		switch (auth_check(&ap, m, true, &user)) {
+		case AUTH_RES_OK:
+			vs_stat_inc(srv->stats, VS_STAT_AUTH_OK);
+			break;
+		case AUTH_RES_MALFORMED:
+			return srv_tsx_reply(srv, in, out, st, 400,
+					     "Malformed or mismatched Proxy-Authorization",
+					     NULL);
+		case AUTH_RES_ERROR:
+			return srv_tsx_reply(srv, in, out, st, 500,
+					     "Server Internal Error", NULL);
+		case AUTH_RES_STALE:
+			stale = true;
+			vs_stat_inc(srv->stats, VS_STAT_AUTH_STALE);
+			goto challenge;
+		case AUTH_RES_FAILED:
+			vs_stat_inc(srv->stats, VS_STAT_AUTH_FAILED);
+			goto challenge;
+		case AUTH_RES_REPLAY:
+			vs_stat_inc(srv->stats, VS_STAT_AUTH_REPLAY);
+			goto challenge;
+		case AUTH_RES_NONE:
+		challenge:
+			vs_stat_inc(srv->stats, VS_STAT_AUTH_CHALLENGE);
+			auth_challenge_print(&hb, &ap, true, stale);
+			hdrs[hb.len] = 0;
+			return srv_tsx_reply(srv, in, out, st, 407,
+					     "Proxy Authentication Required",
+					     hdrs);
+		}
+		if (!from_is_user(srv, &user)) {
+			vs_stat_inc(srv->stats, VS_STAT_AUTH_IDENTITY);
+			return srv_tsx_reply(srv, in, out, st, 403,
+					     "Forbidden: From is not the authenticated user",
+					     NULL);
+		}
+	}
+	if (popped < n) {
+		/* Further Route values: loose routing onwards. */
+		struct target tg;
+		err = route_target(m, values, uris, (unsigned)n,
+				   (unsigned)popped, &tg);
+		if (err)
+			return reply_route_error(srv, in, out, st, err);
+		return forward(srv, in, out, st, &tg, 1);
+	}
+	err = registrar_aor(srv->cfg, srv->local, &m->ruri, aor);
+	if (err == 0)
+		return to_local_user(srv, in, out, st, aor, NULL, 0);
+	if (err == EINVAL || sip_local_is_us(srv->local, &m->ruri))
+		return srv_tsx_reply(srv, in, out, st, 404, "Not Found", NULL);
+	{
+		const struct vs_route *r = route_select(srv->cfg, &m->ruri);
+		struct target tg;
+		if (!r) {
+			vs_stat_inc(srv->stats, VS_STAT_PROXY_NO_ROUTE);
+			return srv_tsx_reply(srv, in, out, st, 404,
+					     "No Route to Destination", NULL);
+		}
+		memset(&tg, 0, sizeof(tg));
+		tg.ruri = m->ruri_raw;
+		memcpy(&tg.flow.peer.u, &r->sa, r->salen);
+		tg.flow.peer.len = r->salen;
+		tg.flow.tp = (uint8_t)r->transport;
+		return forward(srv, in, out, st, &tg, 1);
+	}
+}
+
+/* In a dialog: follow the Route set we recorded. */
+static bool in_dialog(struct sip_server *srv, const struct sip_input *in,
+		      struct mbuf *out, struct sip_tsx *st)
+{
+	const struct sip_msg *m = &srv->msg;
+	struct pl values[PROXY_MAX_ROUTES];
+	struct sip_uri uris[PROXY_MAX_ROUTES];
+	struct target tg;
+	int n, popped, err;
+
+	n = collect_routes(m, values, uris, PROXY_MAX_ROUTES);
+	if (n < 0)
+		return srv_tsx_reply(srv, in, out, st, 400, "Malformed Route",
+				     NULL);
+	popped = pop_our_routes(srv, m, uris, (unsigned)n, true);
+	if (popped < 0) {
+		vs_stat_inc(srv->stats, VS_STAT_PROXY_BAD_ROUTE);
+		return srv_tsx_reply(srv, in, out, st, 403,
+				     "Forbidden: Route not signed by this proxy",
+				     NULL);
+	}
+	if (popped == 0) {
+		/* Not a dialog we record-routed.  A request for one of our
+		 * users can still be delivered (a UA without a Route set). */
+		char aor[LOC_AOR_MAX + 1];
+		if (n == 0 &&
+		    registrar_aor(srv->cfg, srv->local, &m->ruri, aor) == 0)
+			return out_of_dialog(srv, in, out, st);
+		vs_stat_inc(srv->stats, VS_STAT_PROXY_BAD_ROUTE);
+		return srv_tsx_reply(srv, in, out, st, 403,
+				     "Forbidden: not routed through this proxy",
+				     NULL);
+	}
+	err = route_target(m, values, uris, (unsigned)n, (unsigned)popped, &tg);
+	if (err)
+		return reply_route_error(srv, in, out, st, err);
+	return forward(srv, in, out, st, &tg, 1);
+}
+
+bool proxy_request(struct sip_server *srv, const struct sip_input *in,
+		   struct mbuf *out)
+{
+	const struct sip_msg *m = &srv->msg;
+	struct sip_tsx *st;
+	bool r;
+
+	if (m->method == SIP_METHOD_CANCEL)
+		return handle_cancel(srv, in, out);
+	switch (sip_tsx_server_receive(srv->tsx, m, in->flow, &st)) {
+	case SIP_TSX_NEW:
+		break;
+	case SIP_TSX_STRAY_ACK:
+		return forward_ack(srv, in);
+	case SIP_TSX_FULL:
+		return srv_reply(srv, in, out, 503, "Service Unavailable",
+				 "Retry-After: 5\r\n");
+	case SIP_TSX_UNKEYABLE:
+		return srv_reply(srv, in, out, 400, "Bad Request: Via too long",
+				 NULL);
+	default:
+		return false;
+	}
+	if (looped(srv, m)) {
+		vs_stat_inc(srv->stats, VS_STAT_PROXY_LOOP);
+		r = srv_tsx_reply(srv, in, out, st, 482, "Loop Detected", NULL);
+		sip_tsx_put(st);
+		return r;
+	}
+	if (m->method == SIP_METHOD_INVITE) {
+		/* RFC 3261 16.2: 100 Trying at once, so the caller stops
+		 * retransmitting; the first copy leaves in out. */
+		if (srv_tsx_reply(srv, in, out, st, 100, "Trying", NULL)) {
+			(void)srv->tsx->send(srv->tsx->send_ctx, in->flow,
+					     out->buf, out->len);
+			out->len = 0;
+		}
+	}
+	if (pl_isset(&m->to.tag))
+		r = in_dialog(srv, in, out, st);
+	else
+		r = out_of_dialog(srv, in, out, st);
+	sip_tsx_put(st);
+	return r;
+}
+
+/* --- responses --------------------------------------------------------- */
+
+struct handoff {
+	struct vs_job job;
+	struct sip_server *to;
+	struct vs_flow flow;
+	size_t len;
+	char buf[];
+};
+
+static void handoff_run(struct vs_job *job)
+{
+	struct handoff *h = (struct handoff *)job;
+	struct sip_server *srv = h->to;
+	struct sip_input in = {h->buf, h->len, &h->flow};
+
+	if (sip_msg_parse(&srv->msg, h->buf, h->len, &srv->cfg->sip) == 0 &&
+	    !srv->msg.is_request)
+		proxy_response(srv, &in);
+	free(h);
+}
+
+void proxy_response(struct sip_server *srv, const struct sip_input *in)
+{
+	const struct sip_msg *m = &srv->msg;
+	struct sip_tsx *t = sip_tsx_client_find(srv->tsx, m);
+
+	if (!t) {
+		vs_stat_inc(srv->stats, VS_STAT_DROP_RESPONSE);
+		return;
+	}
+	if (t->owner != srv->tsx->owner) {
+		struct sip_server *to = srv->server_of
+						? srv->server_of(srv->post_ctx, t->owner)
+						: NULL;
+		struct handoff *h = to ? malloc(sizeof(*h) + in->len) : NULL;
+		sip_tsx_put(t);
+		if (!h) {
+			vs_stat_inc(srv->stats, VS_STAT_TSX_FOREIGN);
+			return;
+		}
+		h->job.run = handoff_run;
+		h->to = to;
+		h->flow = *in->flow;
+		h->len = in->len;
+		memcpy(h->buf, in->buf, in->len);
+		vs_stat_inc(srv->stats, VS_STAT_TSX_HANDOFF);
+		to->post(to->post_ctx, &h->job);
+		return;
+	}
+	sip_tsx_client_response(t, m);
+	sip_tsx_put(t);
+}

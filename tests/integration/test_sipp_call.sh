@@ -1,0 +1,135 @@
+#!/bin/sh
+# test_sipp_call.sh - calls between two SIPp phones through VoIPShield.
+#
+# bob registers (digest auth) from 127.0.0.1:5141, where a SIPp callee
+# then answers (sipp/uas_rr.xml: 180, 200 echoing Record-Route, ACK,
+# BYE).  A SIPp caller (sipp/uac_auth.xml) makes $CALLS calls to bob at
+# $RATE calls/s: INVITE, 407, ACK, INVITE with MD5 credentials, 100, 180,
+# 200, ACK and BYE routed through the proxy by Record-Route.  Both SIPp
+# runs must end with exit status 0 and every call successful; the daemon
+# must have forwarded the requests, stay free of sanitizer reports and
+# stop on SIGTERM with status 0.
+#
+# Loopback only: daemon on port 5140, callee 5141, caller 5142.
+# Needs sipp (Debian package sip-tester) and python3; exits 77 without.
+set -eu
+
+: "${VS_BIN:?VS_BIN must name the voipshield binary}"
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/daemon_lib.sh"
+PORT=5140
+CALLS=20
+RATE=10
+
+if ! command -v sipp >/dev/null 2>&1; then
+	echo "SKIP: sipp is not installed (Debian package sip-tester)"
+	exit 77
+fi
+
+TMP=$(mktemp -d /tmp/vs-call.XXXXXX)
+chmod 755 "$TMP"
+DPID=
+UAS=
+
+cleanup() {
+	rc=$?
+	if [ -n "$UAS" ]; then kill "$UAS" 2>/dev/null || true; fi
+	vs_kill_daemon
+	rm -rf "$TMP"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+CONF="$TMP/voipshield.conf"
+cat >"$CONF" <<CONFEND
+# written by tests/integration/test_sipp_call.sh
+server = {
+  $(vs_user_conf)
+  state_dir = "$TMP/state";
+  workers = 2;
+  domains = [ "example.test" ];
+};
+log = { level = "info"; target = "stderr"; };
+listen = ( { address = "127.0.0.1"; port = $PORT; transports = [ "udp", "tcp" ]; } );
+# SIPp 3.6 computes MD5 digests only: offer MD5 first.
+auth = { algorithms = [ "MD5", "SHA-256" ]; };
+CONFEND
+
+printf 'alice-secret-1\n' | "$VS_BIN" -c "$CONF" user add alice >/dev/null ||
+	{ echo "FAIL: user add alice"; exit 1; }
+printf 'bob-secret-22\n' | "$VS_BIN" -c "$CONF" user add bob >/dev/null ||
+	{ echo "FAIL: user add bob"; exit 1; }
+
+DERR="$TMP/daemon.err"
+"$VS_BIN" -c "$CONF" 2>"$DERR" &
+DPID=$!
+i=0
+until timeout 5 "$VS_BIN" -c "$CONF" stats >/dev/null 2>&1; do
+	vs_alive || vs_fail "daemon exited during start-up"
+	[ $i -lt 100 ] || vs_fail "daemon did not open its control socket in 10 s"
+	sleep 0.1
+	i=$((i + 1))
+done
+
+# bob registers from the port the SIPp callee will use.
+python3 -c "
+import sys
+sys.path.insert(0, '$HERE')
+from sipua import UA, status
+ua = UA('127.0.0.1', $PORT, local_port=5141)
+r, _ = ua.register('bob', 'bob-secret-22', 'example.test',
+                   contact='<sip:bob@127.0.0.1:5141>', expires=300)
+ua.close()
+sys.exit(0 if status(r) == 200 else 1)
+" || vs_fail "bob could not register"
+
+(cd "$TMP" && exec timeout 90 sipp -sf "$HERE/sipp/uas_rr.xml" -m $CALLS \
+	-i 127.0.0.1 -p 5141 -nostdin -trace_err -error_file "$TMP/uas.err" \
+	</dev/null >"$TMP/uas.log" 2>&1) &
+UAS=$!
+sleep 0.5
+
+rc=0
+(cd "$TMP" && timeout 90 sipp "127.0.0.1:$PORT" -sf "$HERE/sipp/uac_auth.xml" \
+	-s bob -m $CALLS -r $RATE -l 10 -timeout 60s -timeout_error -nostdin \
+	-i 127.0.0.1 -p 5142 -trace_stat -stf "$TMP/uac.csv" -fd 1 \
+	-trace_err -error_file "$TMP/uac.err" </dev/null >"$TMP/uac.log" 2>&1) || rc=$?
+urc=0
+wait "$UAS" || urc=$?
+UAS=
+
+stat_col() {
+	awk -F';' -v col="$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i }
+		END { if (c) print $c; else print "?" }' "$1"
+}
+ok=$(stat_col "$TMP/uac.csv" 'SuccessfulCall(C)' 2>/dev/null || echo '?')
+failed=$(stat_col "$TMP/uac.csv" 'FailedCall(C)' 2>/dev/null || echo '?')
+echo "caller: exit $rc, successful $ok, failed $failed; callee: exit $urc"
+STATUS=0
+if [ "$rc" -ne 0 ] || [ "$ok" != "$CALLS" ] || [ "$failed" != 0 ] || [ "$urc" -ne 0 ]; then
+	echo "FAIL: expected $CALLS successful calls and exit 0 on both sides"
+	tail -n 20 "$TMP/uac.log"
+	if [ -s "$TMP/uac.err" ]; then head -n 60 "$TMP/uac.err"; fi
+	if [ -s "$TMP/uas.err" ]; then head -n 60 "$TMP/uas.err"; fi
+	STATUS=1
+fi
+
+timeout 10 "$VS_BIN" -c "$CONF" stats >"$TMP/stats" || vs_fail "voipshield stats failed"
+fwd=$(awk '$1 == "proxy.requests_forwarded" { print $2 }' "$TMP/stats")
+ch=$(awk '$1 == "auth.challenges" { print $2 }' "$TMP/stats")
+echo "daemon: proxy.requests_forwarded $fwd, auth.challenges $ch"
+# Per call: INVITE and BYE by transaction, the ACK for the 2xx statelessly.
+if [ "${fwd:-0}" -lt $((CALLS * 3)) ] || [ "${ch:-0}" -lt "$CALLS" ]; then
+	echo "FAIL: expected at least $((CALLS * 3)) forwarded requests and $CALLS challenges"
+	STATUS=1
+fi
+
+vs_stop_daemon
+echo "daemon exit status $DRC"
+if [ "$DRC" -ne 0 ]; then echo "FAIL: daemon exit status $DRC"; STATUS=1; fi
+vs_check_sanitizers || STATUS=1
+if [ $STATUS -eq 0 ]; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; fi
+exit $STATUS
