@@ -36,6 +36,8 @@
 	X(TCP_FRAMING, "tcp.framing_error")                                    \
 	X(TCP_KEEPALIVE_FLOOD, "tcp.keepalive_flood")                          \
 	X(TCP_ACCEPT_PAUSED, "tcp.accept_paused")                              \
+	X(TCP_CONNECTED, "tcp.connections_opened")                             \
+	X(TCP_CONNECT_FAILED, "tcp.connect_failed")                            \
 	X(DROP_MALFORMED, "drop.malformed")                                    \
 	X(DROP_RESPONSE, "drop.stray_response")                                \
 	X(DROP_ACK, "drop.stateless_ack")                                      \

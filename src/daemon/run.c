@@ -549,6 +549,10 @@ int vs_run(const char *config_path, bool daemonize)
 	}
 	pthread_mutex_init(&r.d.cfg_lock, NULL);
 	r.d.cfg = r.cfg;
+	if (tcp_alias_init(&r.d.aliases, 2 * r.cfg->tcp_max_connections)) {
+		vs_log(VS_LOG_ERR, "out of memory for the TCP alias table");
+		goto out;
+	}
 	if (connlimit_init(&r.d.connlimit, r.cfg->tcp_max_connections,
 			   r.cfg->tcp_max_connections_per_source)) {
 		vs_log(VS_LOG_ERR, "out of memory for the connection table (tcp.max_connections = %u)",
@@ -590,6 +594,7 @@ out:
 	}
 	if (r.d.connlimit.slots)
 		connlimit_destroy(&r.d.connlimit);
+	tcp_alias_destroy(&r.d.aliases);
 	if (r.sig_fd >= 0)
 		close(r.sig_fd);
 	if (r.spare_fd >= 0)

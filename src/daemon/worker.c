@@ -100,6 +100,20 @@ int vs_worker_send(struct vs_worker *w, const struct vs_flow *flow,
 			return ENETUNREACH;
 		return udp_sock_send(&w->udp[i], &flow->peer, buf, len);
 	}
+	struct vs_flow alias;
+	if (!flow->conn_id) {
+		/* No connection named (a Contact or route address): one that
+		 * reaches this address, else a new one from this worker. */
+		if (tcp_alias_get(&w->d->aliases, &flow->peer, &alias)) {
+			flow = &alias;
+		} else {
+			struct tcp_conn *nc = tcp_conn_connect(w, &flow->peer);
+			if (!nc || !tcp_conn_send(nc, buf, len))
+				return ENOTCONN;
+			vs_stat_inc(&w->stats, VS_STAT_TX_TCP);
+			return 0;
+		}
+	}
 	if (flow->worker != w->id) {
 		struct send_job *sj;
 		if (flow->worker >= w->d->nworkers)
@@ -116,6 +130,8 @@ int vs_worker_send(struct vs_worker *w, const struct vs_flow *flow,
 		return 0;
 	}
 	struct tcp_conn *c = tcp_conn_find(w, flow->conn_id);
+	if (!c)
+		c = tcp_conn_connect(w, &flow->peer);
 	if (!c)
 		return ENOTCONN;
 	if (!tcp_conn_send(c, buf, len))
@@ -226,6 +242,7 @@ int vs_daemon_services_start(struct vs_daemon *d, const struct vs_config *cfg,
 	d->svc.writer = d->writer;
 	d->svc.secret = d->secret;
 	d->svc.nc = &d->nc;
+	d->svc.aliases = &d->aliases;
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "registrar/reg_store.h"
 #include "sip/tsx.h"
 #include "sip/tsx_table.h"
+#include "transport/alias.h"
 #include "transport/connlimit.h"
 #include "transport/flow.h"
 #include "transport/tcp.h"
@@ -75,6 +76,7 @@ struct vs_daemon {
 	struct tsx_table tsx;
 	struct loc_table loc;
 	struct auth_nc_table nc;
+	struct tcp_alias_table aliases;
 	struct reg_writer *writer;
 	uint8_t secret[AUTH_SECRET_LEN];
 	struct sip_services svc;

@@ -376,6 +376,43 @@ static bool handle_register(struct sip_server *srv, const struct sip_input *in,
 	return r;
 }
 
+/* A host:port that the peer of this TCP connection says is its own. */
+static void learn_alias(struct sip_server *srv, const struct vs_flow *flow,
+			const struct pl *host, enum sip_host_type type,
+			uint16_t port)
+{
+	struct sip_uri u;
+	struct vs_flow f;
+
+	memset(&u, 0, sizeof(u));
+	u.scheme = SIP_URI_SIP;
+	u.host = *host;
+	u.host_type = type;
+	u.port = port;
+	if (proxy_uri_flow(&u, &f) || !vs_sa_ip_eq(&f.peer, &flow->peer))
+		return; /* only the connection's own address */
+	if (vs_sa_port(&f.peer) == vs_sa_port(&flow->peer))
+		return; /* already known by the connection itself */
+	tcp_alias_set(srv->svc->aliases, &f.peer, flow);
+}
+
+/* RFC 5923 in spirit: later requests to the Via or Contact address of a
+ * client on TCP go over its connection. */
+static void learn_aliases(struct sip_server *srv, const struct sip_msg *m,
+			  const struct vs_flow *flow)
+{
+	struct sip_hdr_iter it;
+	struct sip_addr a;
+
+	learn_alias(srv, flow, &m->via.host, m->via.host_type,
+		    m->via.has_port ? m->via.port : 5060);
+	sip_hdr_iter_init(&it, m, SIP_HDR_CONTACT);
+	if (sip_addr_next(&it, &a, SIP_ADDR_CONTACT) == 0 && !a.star &&
+	    a.uri.scheme == SIP_URI_SIP)
+		learn_alias(srv, flow, &a.uri.host, a.uri.host_type,
+			    a.uri.port ? a.uri.port : 5060);
+}
+
 static void log_parse_error(const struct sip_server *srv,
 			    const struct sip_input *in)
 {
@@ -415,6 +452,8 @@ bool sip_server_input(struct sip_server *srv, const struct sip_input *in,
 			vs_stat_inc(srv->stats, VS_STAT_DROP_RESPONSE);
 		return false;
 	}
+	if (in->flow->tp == VS_TP_TCP && srv->svc)
+		learn_aliases(srv, m, in->flow);
 	if (m->method == SIP_METHOD_ACK && !srv->tsx) {
 		/* An ACK is never answered (RFC 3261 17.2.1). */
 		vs_stat_inc(srv->stats, VS_STAT_DROP_ACK);

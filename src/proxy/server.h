@@ -19,6 +19,7 @@
 #include "sip/msg.h"
 #include "sip/print.h"
 #include "sip/tsx.h"
+#include "transport/alias.h"
 #include "transport/flow.h"
 
 struct vs_store;
@@ -29,6 +30,7 @@ struct sip_services {
 	struct reg_writer *writer;
 	const uint8_t *secret; /* AUTH_SECRET_LEN bytes */
 	struct auth_nc_table *nc;
+	struct tcp_alias_table *aliases;
 };
 
 struct sip_server {

@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/mbuf.h"
 #include "daemon/worker.h"
+#include "transport/alias.h"
 #include "transport/tcp_frame.h"
 
 #define TCP_RBUF_INITIAL 4096
@@ -35,8 +36,8 @@
 
 static void conn_events(struct tcp_conn *c)
 {
-	uint32_t ev = EPOLLIN | EPOLLRDHUP | (c->wlen ? EPOLLOUT : 0);
-	bool want = c->wlen != 0;
+	bool want = c->wlen != 0 || c->connecting;
+	uint32_t ev = EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0);
 
 	if (want != c->want_out) {
 		c->want_out = want;
@@ -136,7 +137,7 @@ bool tcp_conn_send(struct tcp_conn *c, const char *buf, size_t len)
 
 	if (c->closing)
 		return false;
-	if (c->wlen == 0) {
+	if (c->wlen == 0 && !c->connecting) {
 		for (;;) {
 			ssize_t n = send(c->io.fd, buf, len,
 					 MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -325,6 +326,18 @@ static void conn_event(struct vs_io *io, uint32_t events)
 	struct tcp_conn *c = (struct tcp_conn *)io;
 	bool ok = true;
 
+	if (c->connecting && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+		if (getsockopt(c->io.fd, SOL_SOCKET, SO_ERROR, &err, &len) || err) {
+			/* Refused or unreachable: what was queued is lost, the
+			 * transactions time out or fail over. */
+			vs_stat_inc(&c->w->stats, VS_STAT_TCP_CONNECT_FAILED);
+			tcp_conn_destroy(c);
+			return;
+		}
+		c->connecting = false;
+	}
 	if (events & EPOLLOUT)
 		ok = flush_out(c);
 	if (ok && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
@@ -366,13 +379,65 @@ static void conn_timer(struct timer *t, void *arg)
 	timer_start(&w->wheel, &c->timer, w->now_ms, next, conn_timer, c);
 }
 
+/* A connection object for fd, registered with the worker's loop; the
+ * caller has taken a connlimit slot for peer.  NULL (fd closed, slot
+ * given back) when memory ran out. */
+static struct tcp_conn *conn_new(struct vs_worker *w, int fd,
+				 const struct vs_sockaddr *peer, uint32_t events)
+{
+	struct tcp_conn *c;
+	int one = 1;
+
+	c = calloc(1, sizeof(*c));
+	if (c)
+		c->rbuf = malloc(TCP_RBUF_INITIAL);
+	if (!c || !c->rbuf || slot_take(w, c)) {
+		if (c)
+			free(c->rbuf);
+		free(c);
+		connlimit_release(&w->d->connlimit, peer);
+		close(fd);
+		return NULL;
+	}
+	c->rcap = TCP_RBUF_INITIAL;
+	c->io.fd = fd;
+	c->io.handler = conn_event;
+	c->w = w;
+	c->peer = *peer;
+	c->last_rx_ms = w->now_ms;
+	timer_init(&c->timer);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->next = w->conns;
+	if (w->conns)
+		w->conns->prev = c;
+	w->conns = c;
+	w->nconns++;
+	if (vs_loop_add(&w->loop, &c->io, events)) {
+		tcp_conn_destroy(c);
+		return NULL;
+	}
+	timer_start(&w->wheel, &c->timer, w->now_ms, 1000, conn_timer, c);
+	return c;
+}
+
+static void remember_peer(struct tcp_conn *c)
+{
+	struct vs_flow flow;
+
+	memset(&flow, 0, sizeof(flow));
+	flow.peer = c->peer;
+	flow.conn_id = c->id;
+	flow.worker = (uint16_t)c->w->id;
+	flow.tp = VS_TP_TCP;
+	tcp_alias_set(&c->w->d->aliases, &c->peer, &flow);
+}
+
 static void accept_one(struct tcp_listener *l, int fd,
 		       const struct vs_sockaddr *peer)
 {
 	struct vs_worker *w = l->w;
 	struct tcp_conn *c;
 	enum connlimit_result lim;
-	int one = 1;
 
 	lim = connlimit_acquire(&w->d->connlimit, peer);
 	if (lim != CONNLIMIT_OK) {
@@ -389,42 +454,43 @@ static void accept_one(struct tcp_listener *l, int fd,
 		close(fd);
 		return;
 	}
-	c = calloc(1, sizeof(*c));
-	if (c)
-		c->rbuf = malloc(TCP_RBUF_INITIAL);
-	if (!c || !c->rbuf) {
-		if (c)
-			free(c);
-		connlimit_release(&w->d->connlimit, peer);
-		close(fd);
+	c = conn_new(w, fd, peer, EPOLLIN | EPOLLRDHUP);
+	if (!c)
 		return;
-	}
-	if (slot_take(w, c)) {
-		free(c->rbuf);
-		free(c);
-		connlimit_release(&w->d->connlimit, peer);
-		close(fd);
-		return;
-	}
-	c->rcap = TCP_RBUF_INITIAL;
-	c->io.fd = fd;
-	c->io.handler = conn_event;
-	c->w = w;
-	c->peer = *peer;
-	c->last_rx_ms = w->now_ms;
-	timer_init(&c->timer);
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	c->next = w->conns;
-	if (w->conns)
-		w->conns->prev = c;
-	w->conns = c;
-	w->nconns++;
 	vs_stat_inc(&w->stats, VS_STAT_TCP_ACCEPTED);
-	if (vs_loop_add(&w->loop, &c->io, EPOLLIN | EPOLLRDHUP)) {
-		tcp_conn_destroy(c);
-		return;
+	remember_peer(c);
+}
+
+struct tcp_conn *tcp_conn_connect(struct vs_worker *w,
+				  const struct vs_sockaddr *peer)
+{
+	struct tcp_conn *c;
+	int fd;
+
+	if (connlimit_acquire(&w->d->connlimit, peer) != CONNLIMIT_OK) {
+		vs_stat_inc(&w->stats, VS_STAT_TCP_REFUSED_TOTAL);
+		return NULL;
 	}
-	timer_start(&w->wheel, &c->timer, w->now_ms, 1000, conn_timer, c);
+	fd = socket(peer->u.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0) {
+		connlimit_release(&w->d->connlimit, peer);
+		return NULL;
+	}
+	if (connect(fd, &peer->u.sa, peer->len) && errno != EINPROGRESS) {
+		connlimit_release(&w->d->connlimit, peer);
+		close(fd);
+		vs_stat_inc(&w->stats, VS_STAT_TCP_CONNECT_FAILED);
+		return NULL;
+	}
+	c = conn_new(w, fd, peer, EPOLLIN | EPOLLRDHUP | EPOLLOUT);
+	if (!c)
+		return NULL;
+	c->connecting = true;
+	c->want_out = true;
+	vs_stat_inc(&w->stats, VS_STAT_TCP_CONNECTED);
+	remember_peer(c);
+	return c;
 }
 
 static void listener_event(struct vs_io *io, uint32_t events);

@@ -42,6 +42,7 @@ struct tcp_conn {
 	uint32_t noise;		  /* keep-alives and stray line ends in it */
 	bool want_out;
 	bool closing;
+	bool connecting; /* outbound, connect() not finished */
 };
 
 int tcp_listener_attach(struct tcp_listener *l, struct vs_worker *w, int fd);
@@ -49,6 +50,10 @@ void tcp_listener_close(struct tcp_listener *l);
 /* Queue bytes on a connection; false if it had to be closed. */
 bool tcp_conn_send(struct tcp_conn *c, const char *buf, size_t len);
 void tcp_conn_destroy(struct tcp_conn *c);
+/* Open a connection to peer from worker w (non-blocking; what is sent
+ * before it is up waits in its buffer).  NULL when refused at once. */
+struct tcp_conn *tcp_conn_connect(struct vs_worker *w,
+				  const struct vs_sockaddr *peer);
 /* The worker's connection with this id, or NULL once it has closed. */
 struct tcp_conn *tcp_conn_find(struct vs_worker *w, uint64_t id);
 /* True while any connection of the worker still has bytes to write. */
