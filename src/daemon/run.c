@@ -253,7 +253,7 @@ static int reload(struct run *r, char *msg, size_t msglen)
 	}
 	if (vs_config_needs_restart(old, next)) {
 		snprintf(msg, msglen,
-			 "reload refused, keeping the running configuration: listen, server.workers, server.user or server.state_dir changed, which needs a restart");
+			 "reload refused, keeping the running configuration: a setting that needs a restart changed (listen, server.workers, server.user, server.allow_root, server.state_dir, transactions.max, auth.nonce_count_table or registrar.max_bindings)");
 		free(next);
 		return -1;
 	}
