@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "auth/digest.h"
+#include "cli/csv.h"
 #include "core/fsutil.h"
 #include "daemon/privdrop.h"
 #include "store/store.h"
@@ -319,54 +320,6 @@ static int cmd_list(const struct vs_config *cfg)
 	return e ? 1 : 0;
 }
 
-/*
- * One CSV record (RFC 4180): fields separated by commas, optionally in
- * double quotes with "" for a quote.  Splits line in place into at most
- * max fields; returns the count or -1 when the quoting is broken.
- */
-static int csv_split(char *line, char **fields, int max)
-{
-	int n = 0;
-	char *p = line;
-
-	for (;;) {
-		char *out = p, *start = p;
-		if (n == max)
-			return -1;
-		if (*p == '"') {
-			p++;
-			for (;;) {
-				if (!*p)
-					return -1;
-				if (*p == '"' && p[1] == '"') {
-					*out++ = '"';
-					p += 2;
-				} else if (*p == '"') {
-					p++;
-					break;
-				} else {
-					*out++ = *p++;
-				}
-			}
-			if (*p && *p != ',')
-				return -1;
-		} else {
-			while (*p && *p != ',') {
-				if (*p == '"')
-					return -1;
-				*out++ = *p++;
-			}
-		}
-		fields[n++] = start;
-		if (!*p) {
-			*out = 0;
-			return n;
-		}
-		*out = 0;
-		p++;
-	}
-}
-
 static int cmd_import(const struct vs_config *cfg, const char *file)
 {
 	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
@@ -403,7 +356,7 @@ static int cmd_import(const struct vs_config *cfg, const char *file)
 			text += 3;
 		if (*text == 0 || *text == '#')
 			continue;
-		n = csv_split(text, fields, 3);
+		n = vs_csv_split(text, fields, 3);
 		if (n != 2) {
 			fprintf(stderr,
 				"%s:%u: expected two columns, user,password%s; nothing imported\n",
