@@ -8,7 +8,7 @@
 set -eu
 
 build="gcc clang make cmake pkg-config libconfig-dev libsqlite3-dev libcmocka-dev libssl-dev libclang-rt-14-dev"
-test="$build sip-tester iproute2 python3 procps sqlite3"
+test="$build sip-tester baresip-core iproute2 python3 procps sqlite3"
 bench="$test kamailio valgrind"
 fuzz="$build"
 

@@ -501,8 +501,9 @@ static void timer_c_fired(struct timer *tm, void *arg)
 
 struct target {
 	struct pl ruri;		     /* new Request-URI (or the old one) */
-	struct pl routes[PROXY_MAX_ROUTES];
+	struct pl routes[PROXY_MAX_ROUTES + 1];
 	unsigned nroutes;
+	char tail[1100];	     /* "<old Request-URI>" for a strict router */
 	bool replace_routes;
 	struct vs_flow flow;	     /* where the request goes */
 };
@@ -648,64 +649,96 @@ static bool forward(struct sip_server *srv, const struct sip_input *in,
 
 /* --- requests ----------------------------------------------------------- */
 
-/* Route values of the request, in order.  -1 when malformed. */
-static int collect_routes(const struct sip_msg *m, struct pl *out,
-			  struct sip_uri *uris, unsigned max)
+/* The Route values of a request, in order. */
+struct route_set {
+	struct pl values[PROXY_MAX_ROUTES]; /* whole name-addr */
+	struct pl raws[PROXY_MAX_ROUTES];   /* the URI as written */
+	struct sip_uri uris[PROXY_MAX_ROUTES];
+	unsigned n;
+};
+
+/* 0, or -1 when a Route is malformed or there are too many. */
+static int collect_routes(const struct sip_msg *m, struct route_set *rs)
 {
 	struct sip_hdr_iter it;
 	struct sip_addr a;
-	unsigned n = 0;
 	int err;
 
+	rs->n = 0;
 	sip_hdr_iter_init(&it, m, SIP_HDR_ROUTE);
 	while ((err = sip_addr_next(&it, &a, SIP_ADDR_ROUTE)) == 0) {
-		if (n == max)
+		if (rs->n == PROXY_MAX_ROUTES)
 			return -1;
-		out[n] = a.value;
-		uris[n] = a.uri;
-		n++;
+		rs->values[rs->n] = a.value;
+		rs->raws[rs->n] = a.uri_raw;
+		rs->uris[rs->n] = a.uri;
+		rs->n++;
 	}
-	return err == ENOENT ? (int)n : -1;
+	return err == ENOENT ? 0 : -1;
+}
+
+/* Does this URI of ours carry our signature for the request's dialog? */
+static bool signed_by_us(const struct sip_server *srv, const struct sip_msg *m,
+			 const struct sip_uri *u)
+{
+	char mac[17];
+	struct pl sig;
+
+	rr_mac(srv, &m->call_id, mac);
+	return sip_uri_param(u, "vsd", &sig) && sig.l == 16 &&
+	       auth_ct_eq(sig.p, mac, 16);
 }
 
 /*
- * Pop the leading Route values that name us (16.4); the first one must
- * carry our signature for this Call-ID when require_sig.  Returns how
- * many were popped, or -1 for a forged or missing signature.
+ * Pop the leading Route values among first..n that name us (16.4); each
+ * must carry our signature when require_sig.  Returns how many were
+ * popped, or -1 for a forged or missing signature.
  */
 static int pop_our_routes(const struct sip_server *srv,
-			  const struct sip_msg *m, const struct sip_uri *uris,
+			  const struct sip_msg *m, const struct route_set *rs,
 			  unsigned n, bool require_sig)
 {
 	unsigned k = 0;
 
-	while (k < n && sip_local_is_us(srv->local, &uris[k])) {
-		struct pl sig;
-		if (require_sig) {
-			char mac[17];
-			rr_mac(srv, &m->call_id, mac);
-			if (!sip_uri_param(&uris[k], "vsd", &sig) ||
-			    !auth_ct_eq(sig.p, mac, 16) || sig.l != 16)
-				return -1;
-		}
+	while (k < n && sip_local_is_us(srv->local, &rs->uris[k])) {
+		if (require_sig && !signed_by_us(srv, m, &rs->uris[k]))
+			return -1;
 		k++;
 	}
 	return (int)k;
 }
 
-/* The next hop after our own Route values (16.6 steps 6 and 7). */
-static int route_target(const struct sip_msg *m, const struct pl *values,
-			const struct sip_uri *uris, unsigned n, unsigned popped,
-			struct target *tg)
+/*
+ * The next hop (16.6 steps 6 and 7) for the Route values first..end of rs
+ * and the Request-URI ruri.  When the next Route has no lr, the next hop
+ * is a strict router (RFC 2543): it becomes the Request-URI and the old
+ * Request-URI goes to the end of the Route set.
+ */
+static int route_target(const struct route_set *rs, unsigned first,
+			unsigned end, const struct pl *ruri_raw,
+			const struct sip_uri *ruri, struct target *tg)
 {
-	memset(tg, 0, sizeof(*tg));
-	tg->ruri = m->ruri_raw;
+	memset(&tg->flow, 0, sizeof(tg->flow));
+	tg->nroutes = 0;
+	tg->ruri = *ruri_raw;
 	tg->replace_routes = true;
-	for (unsigned i = popped; i < n; i++)
-		tg->routes[tg->nroutes++] = values[i];
-	if (tg->nroutes)
-		return proxy_uri_flow(&uris[popped], &tg->flow);
-	return proxy_uri_flow(&m->ruri, &tg->flow);
+	if (first < end && !rs->uris[first].lr) {
+		int l;
+		tg->ruri = rs->raws[first];
+		for (unsigned i = first + 1; i < end; i++)
+			tg->routes[tg->nroutes++] = rs->values[i];
+		l = snprintf(tg->tail, sizeof(tg->tail), "<%.*s>",
+			     (int)ruri_raw->l, ruri_raw->p);
+		if (l < 0 || (size_t)l >= sizeof(tg->tail))
+			return EOVERFLOW;
+		tg->routes[tg->nroutes++] = pl_make(tg->tail, (size_t)l);
+		return proxy_uri_flow(&rs->uris[first], &tg->flow);
+	}
+	for (unsigned i = first; i < end; i++)
+		tg->routes[tg->nroutes++] = rs->values[i];
+	if (first < end)
+		return proxy_uri_flow(&rs->uris[first], &tg->flow);
+	return proxy_uri_flow(ruri, &tg->flow);
 }
 
 static bool reply_route_error(struct sip_server *srv,
@@ -722,20 +755,18 @@ static bool reply_route_error(struct sip_server *srv,
 static bool forward_ack(struct sip_server *srv, const struct sip_input *in)
 {
 	const struct sip_msg *m = &srv->msg;
-	struct pl values[PROXY_MAX_ROUTES];
-	struct sip_uri uris[PROXY_MAX_ROUTES];
+	static __thread struct route_set rs;
 	struct target tg;
 	char branch[40];
 	struct mbuf mb;
-	int n, popped;
+	int popped;
 	uint64_t h;
 
-	n = collect_routes(m, values, uris, PROXY_MAX_ROUTES);
-	if (n < 0)
+	if (collect_routes(m, &rs))
 		goto drop;
-	popped = pop_our_routes(srv, m, uris, (unsigned)n, true);
-	if (popped <= 0 || route_target(m, values, uris, (unsigned)n,
-					(unsigned)popped, &tg))
+	popped = pop_our_routes(srv, m, &rs, rs.n, true);
+	if (popped <= 0 || route_target(&rs, (unsigned)popped, rs.n,
+					&m->ruri_raw, &m->ruri, &tg))
 		goto drop;
 	/* A stateless proxy's branch: the same for a retransmission. */
 	h = vs_hash(m->via.branch.p, m->via.branch.l);
@@ -880,22 +911,20 @@ static bool out_of_dialog(struct sip_server *srv, const struct sip_input *in,
 			  struct mbuf *out, struct sip_tsx *st)
 {
 	static __thread char hdrs[4096];
+	static __thread struct route_set rs;
 	const struct sip_msg *m = &srv->msg;
-	struct pl values[PROXY_MAX_ROUTES];
-	struct sip_uri uris[PROXY_MAX_ROUTES];
 	char aor[LOC_AOR_MAX + 1];
 	struct auth_params ap;
 	struct mbuf hb;
 	struct pl user;
 	bool stale = false;
-	int n, popped, err;
+	int popped, err;
 
-	n = collect_routes(m, values, uris, PROXY_MAX_ROUTES);
-	if (n < 0)
+	if (collect_routes(m, &rs))
 		return srv_tsx_reply(srv, in, out, st, 400, "Malformed Route",
 				     NULL);
 	/* A preloaded Route naming us (we are the outbound proxy). */
-	popped = pop_our_routes(srv, m, uris, (unsigned)n, false);
+	popped = pop_our_routes(srv, m, &rs, rs.n, false);
 	if (!trusted_source(srv, &in->flow->peer)) {
 		mbuf_init(&hb, hdrs, sizeof(hdrs) - 1);
 		srv_auth_params(srv, &ap);
@@ -936,11 +965,11 @@ static bool out_of_dialog(struct sip_server *srv, const struct sip_input *in,
 					     NULL);
 		}
 	}
-	if (popped < n) {
+	if ((unsigned)popped < rs.n) {
 		/* Further Route values: loose routing onwards. */
-		struct target tg;
-		err = route_target(m, values, uris, (unsigned)n,
-				   (unsigned)popped, &tg);
+		static __thread struct target tg;
+		err = route_target(&rs, (unsigned)popped, rs.n, &m->ruri_raw,
+				   &m->ruri, &tg);
 		if (err)
 			return reply_route_error(srv, in, out, st, err);
 		return forward(srv, in, out, st, &tg, 1);
@@ -971,36 +1000,52 @@ static bool out_of_dialog(struct sip_server *srv, const struct sip_input *in,
 static bool in_dialog(struct sip_server *srv, const struct sip_input *in,
 		      struct mbuf *out, struct sip_tsx *st)
 {
+	static __thread struct route_set rs;
+	static __thread struct target tg;
 	const struct sip_msg *m = &srv->msg;
-	struct pl values[PROXY_MAX_ROUTES];
-	struct sip_uri uris[PROXY_MAX_ROUTES];
-	struct target tg;
-	int n, popped, err;
+	const struct pl *ruri_raw = &m->ruri_raw;
+	const struct sip_uri *ruri = &m->ruri;
+	unsigned end;
+	int popped, err;
 
-	n = collect_routes(m, values, uris, PROXY_MAX_ROUTES);
-	if (n < 0)
+	if (collect_routes(m, &rs))
 		return srv_tsx_reply(srv, in, out, st, 400, "Malformed Route",
 				     NULL);
-	popped = pop_our_routes(srv, m, uris, (unsigned)n, true);
-	if (popped < 0) {
-		vs_stat_inc(srv->stats, VS_STAT_PROXY_BAD_ROUTE);
-		return srv_tsx_reply(srv, in, out, st, 403,
-				     "Forbidden: Route not signed by this proxy",
-				     NULL);
+	end = rs.n;
+	if (end && sip_local_is_us(srv->local, ruri) && !pl_isset(&ruri->user)) {
+		/* The previous hop is a strict router (16.4): the
+		 * Request-URI is our Record-Route, the target is the last
+		 * Route value. */
+		if (!signed_by_us(srv, m, ruri)) {
+			vs_stat_inc(srv->stats, VS_STAT_PROXY_BAD_ROUTE);
+			return srv_tsx_reply(srv, in, out, st, 403,
+					     "Forbidden: Route not signed by this proxy",
+					     NULL);
+		}
+		end--;
+		ruri_raw = &rs.raws[end];
+		ruri = &rs.uris[end];
+		popped = pop_our_routes(srv, m, &rs, end, true);
+	} else {
+		popped = pop_our_routes(srv, m, &rs, end, true);
+		if (popped == 0) {
+			/* Not a dialog we record-routed.  A request for one
+			 * of our users can still be delivered (a UA without
+			 * a Route set). */
+			char aor[LOC_AOR_MAX + 1];
+			if (end == 0 && registrar_aor(srv->cfg, srv->local,
+						      ruri, aor) == 0)
+				return out_of_dialog(srv, in, out, st);
+			popped = -1;
+		}
 	}
-	if (popped == 0) {
-		/* Not a dialog we record-routed.  A request for one of our
-		 * users can still be delivered (a UA without a Route set). */
-		char aor[LOC_AOR_MAX + 1];
-		if (n == 0 &&
-		    registrar_aor(srv->cfg, srv->local, &m->ruri, aor) == 0)
-			return out_of_dialog(srv, in, out, st);
+	if (popped < 0) {
 		vs_stat_inc(srv->stats, VS_STAT_PROXY_BAD_ROUTE);
 		return srv_tsx_reply(srv, in, out, st, 403,
 				     "Forbidden: not routed through this proxy",
 				     NULL);
 	}
-	err = route_target(m, values, uris, (unsigned)n, (unsigned)popped, &tg);
+	err = route_target(&rs, (unsigned)popped, end, ruri_raw, ruri, &tg);
 	if (err)
 		return reply_route_error(srv, in, out, st, err);
 	return forward(srv, in, out, st, &tg, 1);
