@@ -7,8 +7,10 @@
 # $RATE calls/s: INVITE, 407, ACK, INVITE with MD5 credentials, 100, 180,
 # 200, ACK and BYE routed through the proxy by Record-Route.  Both SIPp
 # runs must end with exit status 0 and every call successful; the daemon
-# must have forwarded the requests, stay free of sanitizer reports and
-# stop on SIGTERM with status 0.
+# must have forwarded the requests.  Then the same again with 3% of the
+# packets lost on each side (sipp -lost): retransmissions (SIPp's and the
+# daemon's transactions) must still complete every call.  At the end the
+# daemon must be free of sanitizer reports and stop on SIGTERM with 0.
 #
 # Loopback only: daemon on port 5140, callee 5141, caller 5142.
 # Needs sipp (Debian package sip-tester) and python3; exits 77 without.
@@ -85,38 +87,49 @@ ua.close()
 sys.exit(0 if status(r) == 200 else 1)
 " || vs_fail "bob could not register"
 
-(cd "$TMP" && exec timeout 90 sipp -sf "$HERE/sipp/uas_rr.xml" -m $CALLS \
-	-i 127.0.0.1 -p 5141 -nostdin -trace_err -error_file "$TMP/uas.err" \
-	</dev/null >"$TMP/uas.log" 2>&1) &
-UAS=$!
-sleep 0.5
-
-rc=0
-(cd "$TMP" && timeout 90 sipp "127.0.0.1:$PORT" -sf "$HERE/sipp/uac_auth.xml" \
-	-s bob -m $CALLS -r $RATE -l 10 -timeout 60s -timeout_error -nostdin \
-	-i 127.0.0.1 -p 5142 -trace_stat -stf "$TMP/uac.csv" -fd 1 \
-	-trace_err -error_file "$TMP/uac.err" </dev/null >"$TMP/uac.log" 2>&1) || rc=$?
-urc=0
-wait "$UAS" || urc=$?
-UAS=
-
 stat_col() {
 	awk -F';' -v col="$2" '
 		NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i }
 		END { if (c) print $c; else print "?" }' "$1"
 }
-ok=$(stat_col "$TMP/uac.csv" 'SuccessfulCall(C)' 2>/dev/null || echo '?')
-failed=$(stat_col "$TMP/uac.csv" 'FailedCall(C)' 2>/dev/null || echo '?')
-echo "caller: exit $rc, successful $ok, failed $failed; callee: exit $urc"
-STATUS=0
-if [ "$rc" -ne 0 ] || [ "$ok" != "$CALLS" ] || [ "$failed" != 0 ] || [ "$urc" -ne 0 ]; then
-	echo "FAIL: expected $CALLS successful calls and exit 0 on both sides"
-	tail -n 20 "$TMP/uac.log"
-	if [ -s "$TMP/uac.err" ]; then head -n 60 "$TMP/uac.err"; fi
-	if [ -s "$TMP/uas.err" ]; then head -n 60 "$TMP/uas.err"; fi
-	STATUS=1
-fi
 
+STATUS=0
+# CALLS calls; $1 is the percentage of packets each SIPp loses (-lost):
+# with loss the calls must still succeed through retransmissions.
+run_calls() {
+	loss=$1
+	(cd "$TMP" && exec timeout 90 sipp -sf "$HERE/sipp/uas_rr.xml" -m $CALLS \
+		-lost "$loss" -i 127.0.0.1 -p 5141 -nostdin \
+		-trace_err -error_file "$TMP/uas$loss.err" \
+		</dev/null >"$TMP/uas$loss.log" 2>&1) &
+	UAS=$!
+	sleep 0.5
+	rc=0
+	(cd "$TMP" && timeout 90 sipp "127.0.0.1:$PORT" -sf "$HERE/sipp/uac_auth.xml" \
+		-s bob -m $CALLS -r $RATE -l 10 -lost "$loss" -timeout 60s \
+		-timeout_error -nostdin -i 127.0.0.1 -p 5142 \
+		-trace_stat -stf "$TMP/uac$loss.csv" -fd 1 \
+		-trace_err -error_file "$TMP/uac$loss.err" \
+		</dev/null >"$TMP/uac$loss.log" 2>&1) || rc=$?
+	urc=0
+	wait "$UAS" || urc=$?
+	UAS=
+	ok=$(stat_col "$TMP/uac$loss.csv" 'SuccessfulCall(C)' 2>/dev/null || echo '?')
+	failed=$(stat_col "$TMP/uac$loss.csv" 'FailedCall(C)' 2>/dev/null || echo '?')
+	retr=$(stat_col "$TMP/uac$loss.csv" 'Retransmissions(C)' 2>/dev/null || echo '?')
+	echo "loss $loss%: caller exit $rc, successful $ok, failed $failed," \
+	     "retransmissions $retr; callee exit $urc"
+	if [ "$rc" -ne 0 ] || [ "$ok" != "$CALLS" ] || [ "$failed" != 0 ] ||
+	   [ "$urc" -ne 0 ]; then
+		echo "FAIL: expected $CALLS successful calls and exit 0 on both sides"
+		tail -n 20 "$TMP/uac$loss.log"
+		if [ -s "$TMP/uac$loss.err" ]; then head -n 60 "$TMP/uac$loss.err"; fi
+		if [ -s "$TMP/uas$loss.err" ]; then head -n 60 "$TMP/uas$loss.err"; fi
+		STATUS=1
+	fi
+}
+
+run_calls 0
 timeout 10 "$VS_BIN" -c "$CONF" stats >"$TMP/stats" || vs_fail "voipshield stats failed"
 fwd=$(awk '$1 == "proxy.requests_forwarded" { print $2 }' "$TMP/stats")
 ch=$(awk '$1 == "auth.challenges" { print $2 }' "$TMP/stats")
@@ -126,6 +139,10 @@ if [ "${fwd:-0}" -lt $((CALLS * 3)) ] || [ "${ch:-0}" -lt "$CALLS" ]; then
 	echo "FAIL: expected at least $((CALLS * 3)) forwarded requests and $CALLS challenges"
 	STATUS=1
 fi
+# The same with 3% of the packets lost on each side (sipp -lost).
+run_calls 3
+timeout 10 "$VS_BIN" -c "$CONF" stats >"$TMP/stats" || vs_fail "voipshield stats failed"
+awk '$1 ~ /^tsx\.(responses_resent|retransmissions_absorbed)$/ { print "daemon: " $0 }' "$TMP/stats"
 
 vs_stop_daemon
 echo "daemon exit status $DRC"
