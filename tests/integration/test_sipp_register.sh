@@ -1,0 +1,148 @@
+#!/bin/sh
+# test_sipp_register.sh - many users register with SIPp (digest auth).
+#
+# $USERS users are imported from CSV; SIPp registers every one of them
+# (sipp/register_auth.xml with an injection file: REGISTER, 401, REGISTER
+# with MD5 credentials, 200).  All must succeed, and the store must hold
+# one binding per user.  The same users with wrong passwords must get a
+# fresh 401 every time (sipp/register_wrong.xml), and nothing is stored
+# for them.  Then every user unregisters (Expires: 0) and the store is
+# empty again.  Finally the daemon must stop on SIGTERM with status 0 and
+# no sanitizer report.
+#
+# Loopback only: daemon on port 5175, SIPp on 5176.  Needs sipp (Debian
+# package sip-tester) and sqlite3; exits 77 without them.
+set -eu
+
+: "${VS_BIN:?VS_BIN must name the voipshield binary}"
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/daemon_lib.sh"
+PORT=5175
+USERS=200
+RATE=100
+
+for tool in sipp sqlite3; do
+	if ! command -v $tool >/dev/null 2>&1; then
+		echo "SKIP: $tool is not installed"
+		exit 77
+	fi
+done
+
+TMP=$(mktemp -d /tmp/vs-sippreg.XXXXXX)
+chmod 755 "$TMP"
+DPID=
+
+cleanup() {
+	rc=$?
+	vs_kill_daemon
+	rm -rf "$TMP"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+CONF="$TMP/voipshield.conf"
+cat >"$CONF" <<CONFEND
+# written by tests/integration/test_sipp_register.sh
+server = {
+  $(vs_user_conf)
+  state_dir = "$TMP/state";
+  workers = 2;
+  domains = [ "example.test" ];
+};
+log = { level = "info"; target = "stderr"; };
+listen = ( { address = "127.0.0.1"; port = $PORT; transports = [ "udp" ]; } );
+# SIPp 3.6 computes MD5 digests only.
+auth = { algorithms = [ "MD5" ]; };
+CONFEND
+
+# Users u0000..: CSV for the import, injection files for SIPp.
+i=0
+echo "user,password" >"$TMP/users.csv"
+echo "SEQUENTIAL" >"$TMP/good.inf"
+echo "SEQUENTIAL" >"$TMP/wrong.inf"
+echo "SEQUENTIAL" >"$TMP/gone.inf"
+while [ $i -lt $USERS ]; do
+	u=$(printf 'u%04d' $i)
+	echo "$u,pw-$u-secret" >>"$TMP/users.csv"
+	echo "$u;[authentication username=$u password=pw-$u-secret];300" >>"$TMP/good.inf"
+	echo "$u;[authentication username=$u password=not-the-password];300" >>"$TMP/wrong.inf"
+	echo "$u;[authentication username=$u password=pw-$u-secret];0" >>"$TMP/gone.inf"
+	i=$((i + 1))
+done
+"$VS_BIN" -c "$CONF" user import "$TMP/users.csv" >/dev/null ||
+	{ echo "FAIL: user import"; exit 1; }
+
+DERR="$TMP/daemon.err"
+"$VS_BIN" -c "$CONF" 2>"$DERR" &
+DPID=$!
+i=0
+until timeout 5 "$VS_BIN" -c "$CONF" stats >/dev/null 2>&1; do
+	vs_alive || vs_fail "daemon exited during start-up"
+	[ $i -lt 100 ] || vs_fail "daemon did not open its control socket in 10 s"
+	sleep 0.1
+	i=$((i + 1))
+done
+
+stat_col() {
+	awk -F';' -v col="$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i }
+		END { if (c) print $c; else print "?" }' "$1"
+}
+
+PASS=0
+FAIL=0
+check() {
+	if eval "$2"; then
+		echo "ok   - $1"
+		PASS=$((PASS + 1))
+	else
+		echo "FAIL - $1"
+		FAIL=$((FAIL + 1))
+	fi
+}
+
+# name, scenario, injection file: $USERS registrations, all must succeed.
+run_sipp() {
+	name=$1
+	rc=0
+	(cd "$TMP" && timeout 90 sipp "127.0.0.1:$PORT" -sf "$HERE/sipp/$2" \
+		-inf "$TMP/$3" -m $USERS -r $RATE -l 50 -timeout 60s \
+		-timeout_error -nostdin -i 127.0.0.1 -p 5176 \
+		-trace_stat -stf "$TMP/$name.csv" -fd 1 \
+		-trace_err -error_file "$TMP/$name.err" \
+		</dev/null >"$TMP/$name.log" 2>&1) || rc=$?
+	ok=$(stat_col "$TMP/$name.csv" 'SuccessfulCall(C)' 2>/dev/null || echo '?')
+	failed=$(stat_col "$TMP/$name.csv" 'FailedCall(C)' 2>/dev/null || echo '?')
+	echo "sipp $name: exit $rc, successful $ok, failed $failed"
+	if [ "$rc" -ne 0 ] && [ -s "$TMP/$name.err" ]; then
+		head -n 30 "$TMP/$name.err"
+	fi
+	[ "$rc" -eq 0 ] && [ "$ok" = "$USERS" ] && [ "$failed" = 0 ]
+}
+
+bindings() {
+	sqlite3 "$TMP/state/voipshield.db" "SELECT count(*) FROM bindings" 2>/dev/null || echo '?'
+}
+
+check "$USERS users register with their passwords (SIPp, injection file)" \
+	'run_sipp good register_auth.xml good.inf'
+check "the store holds one binding per user" '[ "$(bindings)" = "$USERS" ]'
+check "with wrong passwords every user gets a fresh 401" \
+	'run_sipp wrong register_wrong.xml wrong.inf'
+check "wrong passwords changed nothing in the store" '[ "$(bindings)" = "$USERS" ]'
+check "every user unregisters (Expires: 0)" \
+	'run_sipp gone register_auth.xml gone.inf'
+check "the store is empty again" '[ "$(bindings)" = 0 ]'
+
+timeout 10 "$VS_BIN" -c "$CONF" stats >"$TMP/stats" || vs_fail "voipshield stats failed"
+awk '$1 ~ /^(auth|registrar)\./ && $2 != 0 { print "daemon: " $0 }' "$TMP/stats"
+failed_auth=$(awk '$1 == "auth.failed" { print $2 }' "$TMP/stats")
+check "the wrong passwords are counted ($failed_auth)" '[ "${failed_auth:-0}" -ge "$USERS" ]'
+
+vs_stop_daemon
+check "SIGTERM: exit status 0" '[ "$DRC" -eq 0 ]'
+check "no sanitizer reports" 'vs_check_sanitizers >/dev/null'
+echo "sipp_register: $PASS passed, $FAIL failed"
+[ $FAIL -eq 0 ]
