@@ -79,21 +79,45 @@ static void hexify(const uint8_t *in, size_t n, char *out)
 	out[2 * n] = 0;
 }
 
-/* The Record-Route signature: HMAC of the Call-ID under the server
- * secret, 16 hex digits. */
+/* The Record-Route signature: HMAC of the Call-ID and the entry's flow
+ * token (or "") under the server secret, 16 hex digits. */
 static void rr_mac(const struct sip_server *srv, const struct pl *call_id,
-		   char out[17])
+		   const struct pl *flow_token, char out[17])
 {
 	uint8_t full[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
-	uint8_t data[4 + 1024];
+	uint8_t data[4 + 1024 + 1 + VS_FLOW_TOKEN_MAX];
 	size_t l = call_id->l < 1024 ? call_id->l : 1024;
+	size_t t = flow_token && flow_token->l <= VS_FLOW_TOKEN_MAX
+			   ? flow_token->l : 0;
 
 	memcpy(data, "rr1:", 4);
 	memcpy(data + 4, call_id->p, l);
-	HMAC(EVP_sha256(), srv->svc->secret, AUTH_SECRET_LEN, data, 4 + l, full,
-	     &n);
+	data[4 + l] = '|';
+	if (t)
+		memcpy(data + 5 + l, flow_token->p, t);
+	HMAC(EVP_sha256(), srv->svc->secret, AUTH_SECRET_LEN, data, 5 + l + t,
+	     full, &n);
 	hexify(full, 8, out);
+}
+
+/* One Record-Route line for our address host:port over tp, carrying the
+ * flow a request from this side will be sent to (or none). */
+static void put_rr(struct mbuf *mb, const struct sip_server *srv,
+		   const struct pl *call_id, const char *host, uint16_t port,
+		   unsigned tp, const struct vs_flow *flow)
+{
+	char tok[VS_FLOW_TOKEN_MAX + 1], mac[17];
+	struct pl tp_pl = pl_make(tok, flow ? vs_flow_token(flow, tok) : 0);
+
+	rr_mac(srv, call_id, &tp_pl, mac);
+	mbuf_printf(mb, "Record-Route: <sip:%s:%u;transport=%s;lr", host, port,
+		    tp == VS_TP_TCP ? "tcp" : "udp");
+	if (tp_pl.l) {
+		mbuf_puts(mb, ";vsf=");
+		mbuf_put_pl(mb, &tp_pl);
+	}
+	mbuf_printf(mb, ";vsd=%s>\r\n", mac);
 }
 
 static const char *tp_name(unsigned tp)
@@ -504,6 +528,7 @@ struct target {
 	struct pl routes[PROXY_MAX_ROUTES + 1];
 	unsigned nroutes;
 	char tail[1100];	     /* "<old Request-URI>" for a strict router */
+	bool flow_is_ua;	     /* flow reaches the UA itself (binding) */
 	bool replace_routes;
 	struct vs_flow flow;	     /* where the request goes */
 };
@@ -521,7 +546,7 @@ static int build_forward(struct sip_server *srv, const struct sip_input *in,
 {
 	const struct sip_msg *m = &srv->msg;
 	char via[256], rr[640], host_out[VS_IPSTR_MAX + 2],
-		host_in[VS_IPSTR_MAX + 2], ip[VS_IPSTR_MAX], mac[17];
+		host_in[VS_IPSTR_MAX + 2], ip[VS_IPSTR_MAX];
 	uint16_t port_out, port_in;
 	struct sip_src src;
 	struct sip_fwd f;
@@ -536,26 +561,24 @@ static int build_forward(struct sip_server *srv, const struct sip_input *in,
 		return EOVERFLOW;
 	rr[0] = 0;
 	if (record_route) {
-		rr_mac(srv, &m->call_id, mac);
+		struct mbuf rb;
 		if (!local_addr(srv, in->flow->peer.u.sa.sa_family, in->flow->tp,
 				host_in, sizeof(host_in), &port_in))
 			return ENETUNREACH;
-		/* RFC 3261 16.6 step 4; two entries when the request changes
-		 * transport or address family (RFC 5658). */
-		if (tg->flow.tp != in->flow->tp ||
-		    strcmp(host_in, host_out) || port_in != port_out)
-			snprintf(rr, sizeof(rr),
-				 "Record-Route: <sip:%s:%u;transport=%s;lr;vsd=%s>\r\n"
-				 "Record-Route: <sip:%s:%u;transport=%s;lr;vsd=%s>\r\n",
-				 host_out, port_out,
-				 tg->flow.tp == VS_TP_TCP ? "tcp" : "udp", mac,
-				 host_in, port_in,
-				 in->flow->tp == VS_TP_TCP ? "tcp" : "udp", mac);
-		else
-			snprintf(rr, sizeof(rr),
-				 "Record-Route: <sip:%s:%u;transport=%s;lr;vsd=%s>\r\n",
-				 host_out, port_out,
-				 tg->flow.tp == VS_TP_TCP ? "tcp" : "udp", mac);
+		/* RFC 3261 16.6 step 4, always as two entries (RFC 5658): the
+		 * top one faces the callee, the other the caller, and each
+		 * carries the flow that side is reached over.  Requests in the
+		 * dialog then go back the way the dialog came in (a phone
+		 * behind NAT, over its TCP connection) instead of to the
+		 * private address in its Contact. */
+		mbuf_init(&rb, rr, sizeof(rr) - 1);
+		put_rr(&rb, srv, &m->call_id, host_out, port_out, tg->flow.tp,
+		       tg->flow_is_ua ? &tg->flow : NULL);
+		put_rr(&rb, srv, &m->call_id, host_in, port_in, in->flow->tp,
+		       in->flow);
+		if (rb.overflow)
+			return EOVERFLOW;
+		rr[rb.len] = 0;
 	}
 	src.ip = pl_make(ip, vs_sa_ip_str(&in->flow->peer, ip, sizeof(ip)));
 	src.port = vs_sa_port(&in->flow->peer);
@@ -681,10 +704,11 @@ static int collect_routes(const struct sip_msg *m, struct route_set *rs)
 static bool signed_by_us(const struct sip_server *srv, const struct sip_msg *m,
 			 const struct sip_uri *u)
 {
+	struct pl sig, tok = PL_INIT;
 	char mac[17];
-	struct pl sig;
 
-	rr_mac(srv, &m->call_id, mac);
+	(void)sip_uri_param(u, "vsf", &tok);
+	rr_mac(srv, &m->call_id, &tok, mac);
 	return sip_uri_param(u, "vsd", &sig) && sig.l == 16 &&
 	       auth_ct_eq(sig.p, mac, 16);
 }
@@ -716,8 +740,11 @@ static int pop_our_routes(const struct sip_server *srv,
  */
 static int route_target(const struct route_set *rs, unsigned first,
 			unsigned end, const struct pl *ruri_raw,
-			const struct sip_uri *ruri, struct target *tg)
+			const struct sip_uri *ruri, bool signed_routes,
+			struct target *tg)
 {
+	struct pl tok;
+
 	memset(&tg->flow, 0, sizeof(tg->flow));
 	tg->nroutes = 0;
 	tg->ruri = *ruri_raw;
@@ -738,6 +765,14 @@ static int route_target(const struct route_set *rs, unsigned first,
 		tg->routes[tg->nroutes++] = rs->values[i];
 	if (first < end)
 		return proxy_uri_flow(&rs->uris[first], &tg->flow);
+	/* Our last Route entry (signed, checked) names the flow towards the
+	 * target: use it rather than the Contact's address. */
+	if (signed_routes && first > 0 &&
+	    sip_uri_param(&rs->uris[first - 1], "vsf", &tok) &&
+	    vs_flow_from_token(tok.p, tok.l, &tg->flow) == 0) {
+		tg->flow_is_ua = true;
+		return 0;
+	}
 	return proxy_uri_flow(ruri, &tg->flow);
 }
 
@@ -766,7 +801,7 @@ static bool forward_ack(struct sip_server *srv, const struct sip_input *in)
 		goto drop;
 	popped = pop_our_routes(srv, m, &rs, rs.n, true);
 	if (popped <= 0 || route_target(&rs, (unsigned)popped, rs.n,
-					&m->ruri_raw, &m->ruri, &tg))
+					&m->ruri_raw, &m->ruri, true, &tg))
 		goto drop;
 	/* A stateless proxy's branch: the same for a retransmission. */
 	h = vs_hash(m->via.branch.p, m->via.branch.l);
@@ -893,6 +928,7 @@ static bool to_local_user(struct sip_server *srv, const struct sip_input *in,
 				continue;
 		} else {
 			t->flow = b[i]->flow;
+			t->flow_is_ua = true;
 		}
 		for (unsigned k = 0; k < nroutes && t->nroutes < PROXY_MAX_ROUTES; k++)
 			t->routes[t->nroutes++] = routes[k];
@@ -966,10 +1002,18 @@ static bool out_of_dialog(struct sip_server *srv, const struct sip_input *in,
 		}
 	}
 	if ((unsigned)popped < rs.n) {
-		/* Further Route values: loose routing onwards. */
+		/* Further Route values: loose routing onwards, but only for
+		 * trusted peers; a user may not pick arbitrary next hops (a
+		 * way to reach trunks past the routing policy). */
 		static __thread struct target tg;
+		if (!trusted_source(srv, &in->flow->peer)) {
+			vs_stat_inc(srv->stats, VS_STAT_PROXY_BAD_ROUTE);
+			return srv_tsx_reply(srv, in, out, st, 403,
+					     "Forbidden: Route not allowed",
+					     NULL);
+		}
 		err = route_target(&rs, (unsigned)popped, rs.n, &m->ruri_raw,
-				   &m->ruri, &tg);
+				   &m->ruri, false, &tg);
 		if (err)
 			return reply_route_error(srv, in, out, st, err);
 		return forward(srv, in, out, st, &tg, 1);
@@ -1045,7 +1089,7 @@ static bool in_dialog(struct sip_server *srv, const struct sip_input *in,
 				     "Forbidden: not routed through this proxy",
 				     NULL);
 	}
-	err = route_target(&rs, (unsigned)popped, end, ruri_raw, ruri, &tg);
+	err = route_target(&rs, (unsigned)popped, end, ruri_raw, ruri, true, &tg);
 	if (err)
 		return reply_route_error(srv, in, out, st, err);
 	return forward(srv, in, out, st, &tg, 1);

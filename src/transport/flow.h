@@ -22,4 +22,16 @@ struct vs_flow {
 	uint8_t local;	  /* UDP: index of the listener socket it came on */
 };
 
+/*
+ * A flow as a token for a URI parameter (RFC 5626 5.2 in spirit): the
+ * transport, worker, connection id, address and port, base64url.  It is
+ * not secret but must be authenticated by whoever reads it back (the
+ * proxy signs its Record-Route with it).  out gets at most
+ * VS_FLOW_TOKEN_MAX characters and a NUL; returns the length.
+ */
+#define VS_FLOW_TOKEN_MAX 48
+size_t vs_flow_token(const struct vs_flow *f, char *out);
+/* Parse a token back.  Returns 0 or EINVAL. */
+int vs_flow_from_token(const char *tok, size_t len, struct vs_flow *f);
+
 #endif
