@@ -663,6 +663,8 @@ static bool forward(struct sip_server *srv, const struct sip_input *in,
 		return srv_tsx_reply(srv, in, out, st, 503, "Service Unavailable",
 				     "Retry-After: 30\r\n");
 	}
+	/* The branches' timers (F, or B and C) end in a final response. */
+	sip_tsx_tu_committed(st);
 	if (ctx->invite)
 		timer_start(srv->tsx->wheel, &ctx->timer_c, *srv->tsx->now_ms,
 			    TIMER_C_MS, timer_c_fired, ctx);

@@ -100,6 +100,10 @@ enum sip_tsx_verdict sip_tsx_server_receive(struct sip_tsx_env *env,
 int sip_tsx_respond(struct sip_tsx *t, uint16_t status, const char *buf,
 		    size_t len, bool caller_sends);
 
+/* The TU has handed the request on and its own timers guarantee a final
+ * response (the proxy's client transactions): do not give up on it. */
+void sip_tsx_tu_committed(struct sip_tsx *t);
+
 /* Another reference (to keep t across an asynchronous step). */
 static inline void sip_tsx_link_get(struct sip_tsx *t)
 {
