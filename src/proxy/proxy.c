@@ -422,22 +422,21 @@ static void branch_response(void *arg, struct sip_tsx *t,
 	}
 	if (s < 300) {
 		/* Provisional and 2xx responses go up at once; every 2xx does,
-		 * even after another one (forking). */
+		 * even after another one (forking).  (Up first: cancelling
+		 * reuses the transmit buffer.) */
+		if (s >= 200 && ctx->final_sent && ctx->st) {
+			/* A second 2xx: forward it statelessly. */
+			(void)ctx->st->env->send(ctx->st->env->send_ctx,
+						 &ctx->st->flow, mb.buf, mb.len);
+			vs_stat_inc(ctx->srv->stats, VS_STAT_PROXY_RESP_FWD);
+		} else {
+			send_up(ctx, s, mb.buf, mb.len);
+		}
 		if (s >= 200) {
 			b->done = true;
 			if (ctx->invite)
 				cancel_others(ctx, b);
-			if (ctx->final_sent && ctx->st) {
-				/* A second 2xx: forward it statelessly. */
-				(void)ctx->st->env->send(ctx->st->env->send_ctx,
-							 &ctx->st->flow, mb.buf,
-							 mb.len);
-				vs_stat_inc(ctx->srv->stats,
-					    VS_STAT_PROXY_RESP_FWD);
-				return;
-			}
 		}
-		send_up(ctx, s, mb.buf, mb.len);
 		return;
 	}
 	if (!ctx->best ||
