@@ -1,8 +1,10 @@
 #!/bin/sh
 # All benchmarks, in one run:  bench/run.sh BUILD_DIR
 #  1. parser throughput on one core and callgrind instructions per message;
-#  2. stateless OPTIONS, VoIPShield against Kamailio, CPU per request.
-# Environment: RATES, SECONDS, REPEAT for step 2 (see options_vs_kamailio.sh).
+#  2. stateless OPTIONS, VoIPShield against Kamailio, CPU per request;
+#  3. authenticated REGISTER and calls against Kamailio, and memory.
+# Environment: RATES, SECONDS, REPEAT for step 2 (see options_vs_kamailio.sh);
+# REG_RATES, CALL_RATES, USERS for step 3 (see proxy_vs_kamailio.sh).
 set -eu
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,3 +19,7 @@ echo "== SIP parser: instructions per message (valgrind --tool=callgrind, proxy 
 echo
 echo "== Stateless OPTIONS: VoIPShield vs Kamailio =="
 "$here/options_vs_kamailio.sh" "$build" "${RATES:-1000 2000 4000 8000 16000}" "${SECONDS:-10}" "${REPEAT:-3}"
+
+echo
+echo "== Authenticated REGISTER and calls: VoIPShield vs Kamailio =="
+"$here/proxy_vs_kamailio.sh" "$build" "${REG_RATES:-200 500 1000}" "${CALL_RATES:-50 100 200}" "${SECONDS:-10}" "${REPEAT:-3}" "${USERS:-10000}"

@@ -1,0 +1,309 @@
+#!/bin/bash
+# Authenticated REGISTERs and calls: VoIPShield against Kamailio doing the
+# same work (tm, sl, rr, registrar, usrloc in memory, auth_db with the
+# same users and HA1s, pike on), same machine, same run, same offered
+# rates.  Each server runs on CPU 0 with one worker (Kamailio: children=1);
+# SIPp runs on CPU 1.
+#
+#   REGISTER: REGISTER, 401, REGISTER with MD5 credentials, 200, for
+#             USERS users in turn (SIPp injection file).
+#   call:     INVITE, 407, ACK, INVITE with credentials, 100, 180, 200,
+#             ACK, BYE, 200 through the proxy to a registered SIPp callee.
+#
+# For each workload and offered rate: successful operations (of those
+# offered), the server's CPU time per successful operation (utime+stime of
+# all its threads / processes from /proc, before and after), and SIPp's
+# response-time percentiles (first request to the 200, from -trace_rtt).
+# Each step runs REPEAT times; medians are printed, then ratios.  At the
+# end: resident memory of each server with USERS registered users.
+#
+#   bench/proxy_vs_kamailio.sh BUILD_DIR [REG_RATES] [CALL_RATES] [SECONDS] [REPEAT] [USERS]
+#   e.g. bench/proxy_vs_kamailio.sh build "200 500 1000" "50 100 200" 10 3 10000
+#   memory only, 100,000 users: bench/proxy_vs_kamailio.sh build "" "" 10 1 100000
+#
+# VoIPShield offers MD5 only here: SIPp 3.6 cannot compute SHA-256.
+# Kamailio keeps registrations in memory only (usrloc db_mode 0), as the
+# issue asks; VoIPShield also writes each one to SQLite before its 200.
+set -eu
+build=${1:-build}
+reg_rates=${2-"200 500 1000"}
+call_rates=${3-"50 100 200"}
+secs=${4:-10}
+repeat=${5:-3}
+users=${6:-10000}
+here=$(cd "$(dirname "$0")" && pwd)
+bin=$(cd "$build" && pwd)/voipshield
+work=$(mktemp -d /tmp/vs-bench-proxy-XXXXXX)
+chmod 755 "$work"
+VS_PORT=5200
+KAM_PORT=5210
+SERVER_CPU=0
+LOAD_CPU=1
+hz=$(getconf CLK_TCK)
+pids=()
+cleanup() {
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  pkill -f "kamailio -f $work/kamailio.cfg" 2>/dev/null || true
+  pkill -f "sipp.*$work" 2>/dev/null || true
+  sleep 0.3
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+for tool in sipp kamailio taskset; do
+  command -v $tool >/dev/null || { echo "needs $tool (scripts/deps.sh bench)"; exit 1; }
+done
+
+user_line='user = "";'
+if [ "$(id -u)" -eq 0 ]; then
+  if id voipshield >/dev/null 2>&1; then user_line='user = "voipshield";'; else user_line='user = ""; allow_root = true;'; fi
+fi
+
+# Users: u00000..; the callee "uas".  CSV for VoIPShield, db_text for
+# Kamailio (HA1 precomputed, calculate_ha1 off), SIPp injection files.
+echo "# preparing $users users"
+mkdir -p "$work/dbtext"
+printf 'table_name(str) table_version(int)\nsubscriber:7\n' >"$work/dbtext/version"
+python3 - "$work" "$users" <<'PY'
+import hashlib, sys
+work, n = sys.argv[1], int(sys.argv[2])
+users = ["u%05d" % i for i in range(n)] + ["uas"]
+with open(work + "/users.csv", "w") as c, open(work + "/dbtext/subscriber", "w") as s, \
+     open(work + "/reg.inf", "w") as r, open(work + "/call.inf", "w") as k:
+    c.write("user,password\n")
+    s.write("id(int,auto) username(str) domain(str) password(str) ha1(str) ha1b(str)\n")
+    r.write("SEQUENTIAL\n")
+    k.write("SEQUENTIAL\n")
+    for i, u in enumerate(users):
+        pw = "pw-%s-x" % u
+        ha1 = hashlib.md5(("%s:bench.test:%s" % (u, pw)).encode()).hexdigest()
+        c.write("%s,%s\n" % (u, pw))
+        s.write("%d:%s:bench.test:%s:%s:%s\n" % (i + 1, u, pw, ha1, ha1))
+        if u != "uas":
+            auth = "[authentication username=%s password=%s]" % (u, pw)
+            r.write("%s;%s\n" % (u, auth))
+            k.write("%s;%s\n" % (u, auth))
+    open(work + "/uas.inf", "w").write(
+        "SEQUENTIAL\nuas;[authentication username=uas password=pw-uas-x]\n")
+PY
+
+cat >"$work/vs.conf" <<CONF
+server = { $user_line state_dir = "$work/vs-state"; workers = 1; domains = [ "bench.test" ]; };
+log = { level = "warning"; };
+listen = ( { address = "127.0.0.1"; port = $VS_PORT; transports = [ "udp" ]; } );
+auth = { algorithms = [ "MD5" ]; nonce_count_table = 262144; };
+registrar = { max_bindings = 1000000; max_expires = 7200; };
+transactions = { max = 262144; };
+CONF
+"$bin" --config "$work/vs.conf" user import "$work/users.csv" >/dev/null
+
+cat >"$work/kamailio.cfg" <<CONF
+#!KAMAILIO
+debug=0
+log_stderror=yes
+fork=yes
+children=1
+disable_tcp=yes
+listen=udp:127.0.0.1:$KAM_PORT
+mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "db_text.so"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "auth.so"
+loadmodule "auth_db.so"
+loadmodule "pike.so"
+modparam("usrloc", "db_mode", 0)
+modparam("auth_db", "db_url", "text://$work/dbtext")
+modparam("auth_db", "calculate_ha1", 0)
+modparam("auth_db", "password_column", "ha1")
+modparam("auth_db", "use_domain", 0)
+modparam("auth", "secret", "benchmark-secret")
+# pike on, with a density high enough for the benchmark's single source.
+modparam("pike", "sampling_time_unit", 2)
+modparam("pike", "reqs_density_per_unit", 1000000)
+request_route {
+  if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
+  if (!pike_check_req()) { exit; }
+  if (has_totag()) {
+    if (loose_route()) { t_relay(); exit; }
+    if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
+    sl_send_reply("404", "Not here");
+    exit;
+  }
+  if (is_method("CANCEL")) { if (t_check_trans()) { t_relay(); } exit; }
+  t_check_trans();
+  if (is_method("REGISTER")) {
+    if (!www_authorize("bench.test", "subscriber")) { www_challenge("bench.test", "1"); exit; }
+    save("location");
+    exit;
+  }
+  if (!proxy_authorize("bench.test", "subscriber")) { proxy_challenge("bench.test", "1"); exit; }
+  consume_credentials();
+  record_route();
+  if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }
+  t_relay();
+}
+CONF
+
+cpu_ticks() {
+  local total=0 p
+  for p in "$@"; do
+    if [ -r /proc/$p/stat ]; then
+      total=$((total + $(awk '{print $14 + $15}' /proc/$p/stat)))
+    fi
+  done
+  echo $total
+}
+rss_kb() {
+  local total=0 p
+  for p in "$@"; do
+    if [ -r /proc/$p/status ]; then
+      total=$((total + $(awk '/^VmRSS/ {print $2}' /proc/$p/status)))
+    fi
+  done
+  echo $total
+}
+kam_pids() { pgrep -f "kamailio -f $work/kamailio.cfg" | tr '\n' ' '; }
+
+start_vs() {
+  taskset -c $SERVER_CPU "$bin" --config "$work/vs.conf" 2>"$work/vs.log" &
+  pids+=($!)
+  vs_pid=$!
+  sleep 1
+  kill -0 $vs_pid || { cat "$work/vs.log"; exit 1; }
+}
+start_kam() {
+  taskset -c $SERVER_CPU kamailio -f "$work/kamailio.cfg" -P "$work/kam.pid" -Y "$work" -w "$work" -DD -E -m 512 -M 64 >"$work/kam.log" 2>&1 &
+  pids+=($!)
+  sleep 2
+  [ -n "$(kam_pids)" ] || { cat "$work/kam.log"; exit 1; }
+}
+
+# sipp_run DIR ARGS...: SIPp on the load CPU, bounded in time.
+sipp_run() {
+  local dir=$1; shift
+  (cd "$dir" && timeout $((secs * 4 + 30)) taskset -c $LOAD_CPU sipp -nostdin \
+     -i 127.0.0.1 -trace_stat -fd 1 -trace_rtt -rtt_freq 1 "$@" >/dev/null 2>&1) || true
+}
+csv_col() {
+  awk -F';' -v col="$2" 'NR==1{for(i=1;i<=NF;i++) if($i==col) c=i} END{print (c ? $c : 0) + 0}' "$1"
+}
+# Response times (ms) from SIPp's rtt file: "p50 p99".
+rtt_pcts() {
+  cat "$1"/*_rtt.csv 2>/dev/null | awk -F';' 'NR > 1 && $0 !~ /^Date/ && $3 ~ /^[0-9.]+$/ {print $3}' |
+    sort -g | awk '{a[NR]=$1} END{ if (NR == 0) { print "- -"; exit }
+      printf "%.2f %.2f\n", a[int(NR*0.5 > 0 ? NR*0.5 : 1)], a[int(NR*0.99 > 0 ? NR*0.99 : 1)] }'
+}
+
+# One REGISTER step: prints "ok/offered cpu_us p50_ms p99_ms".
+reg_step() {
+  local port=$1 rate=$2; shift 2
+  local n=$((rate * secs)) dir before after ok
+  [ $n -gt "$users" ] && n=$users
+  dir=$(mktemp -d "$work/reg-XXXX")
+  before=$(cpu_ticks "$@")
+  sipp_run "$dir" -sf "$here/sipp/reg_auth.xml" -inf "$work/reg.inf" -m $n -r "$rate" \
+    -l $((rate * 2)) -recv_timeout 4000 -p 0 127.0.0.1:$port
+  after=$(cpu_ticks "$@")
+  ok=$(csv_col "$(ls "$dir"/*_.csv | head -1)" 'SuccessfulCall(C)')
+  local us="-"
+  [ "$ok" -gt 0 ] && us=$(awk -v t=$((after - before)) -v hz=$hz -v n=$ok 'BEGIN{printf "%.1f", t * 1e6 / hz / n}')
+  echo "$ok/$n $us $(rtt_pcts "$dir")"
+  rm -rf "$dir"
+}
+
+# Register the callee from its own port, then keep a SIPp callee there.
+start_uas() {
+  local port=$1 uport=$2 n=$3 dir
+  dir=$(mktemp -d "$work/uasreg-XXXX")
+  (cd "$dir" && timeout 20 sipp -nostdin -i 127.0.0.1 -p "$uport" -sf "$here/sipp/reg_auth.xml" \
+     -inf "$work/uas.inf" -m 1 127.0.0.1:$port >/dev/null 2>&1) || true
+  (cd "$dir" && exec timeout $((secs * 4 + 30)) taskset -c $LOAD_CPU sipp -nostdin -i 127.0.0.1 \
+     -p "$uport" -sf "$here/sipp/call_uas.xml" -m "$n" >/dev/null 2>&1) &
+  uas_pid=$!
+  sleep 0.3
+}
+
+# One call step: prints "ok/offered cpu_us p50_ms p99_ms".
+call_step() {
+  local port=$1 uport=$2 rate=$3; shift 3
+  local n=$((rate * secs)) dir before after ok
+  start_uas "$port" "$uport" $n
+  dir=$(mktemp -d "$work/call-XXXX")
+  before=$(cpu_ticks "$@")
+  sipp_run "$dir" -sf "$here/sipp/call_uac.xml" -inf "$work/call.inf" -s uas -m $n -r "$rate" \
+    -l $((rate * 4)) -recv_timeout 8000 -p 0 127.0.0.1:$port
+  after=$(cpu_ticks "$@")
+  wait "$uas_pid" 2>/dev/null || true
+  ok=$(csv_col "$(ls "$dir"/*_.csv | head -1)" 'SuccessfulCall(C)')
+  local us="-"
+  [ "$ok" -gt 0 ] && us=$(awk -v t=$((after - before)) -v hz=$hz -v n=$ok 'BEGIN{printf "%.1f", t * 1e6 / hz / n}')
+  echo "$ok/$n $us $(rtt_pcts "$dir")"
+  rm -rf "$dir"
+}
+
+median() { sort -g | awk '{a[NR]=$1} END{if(NR==0)print "-"; else print a[int((NR+1)/2)]}'; }
+col() { awk -v c=$2 '{print $c}' "$1" | median; }
+ok_of() { awk '{split($1, a, "/"); print a[1]}' "$1" | median; }
+offered_of() { awk '{split($1, a, "/"); print a[2]}' "$1" | head -1; }
+
+echo "# VoIPShield $("$bin" --version | awk '{print $2}') vs $(kamailio -v | head -1 | awk '{print $2, $3}'); nproc=$(nproc)"
+echo "# server on CPU $SERVER_CPU (1 worker / children=1), SIPp on CPU $LOAD_CPU; ${secs}s per step, median of $repeat"
+echo "# cpu_us: server CPU time per successful operation; p50/p99: SIPp response time in ms (first request to 200)"
+start_vs
+start_kam
+
+table() {
+  local name=$1 rates=$2 fn=$3
+  echo
+  echo "== $name =="
+  printf "%-6s | %-12s %8s %8s %8s | %-12s %8s %8s %8s | %s\n" rate vs_ok vs_cpu_us p50_ms p99_ms kam_ok kam_cpu_us p50_ms p99_ms "cpu kam/vs"
+  for rate in $rates; do
+    : >"$work/vs.res"; : >"$work/kam.res"
+    for i in $(seq "$repeat"); do
+      $fn vs "$rate" >>"$work/vs.res"
+      $fn kam "$rate" >>"$work/kam.res"
+    done
+    local vs_us kam_us
+    vs_us=$(col "$work/vs.res" 2); kam_us=$(col "$work/kam.res" 2)
+    printf "%-6s | %-12s %8s %8s %8s | %-12s %8s %8s %8s | %s\n" "$rate" \
+      "$(ok_of "$work/vs.res")/$(offered_of "$work/vs.res")" "$vs_us" "$(col "$work/vs.res" 3)" "$(col "$work/vs.res" 4)" \
+      "$(ok_of "$work/kam.res")/$(offered_of "$work/kam.res")" "$kam_us" "$(col "$work/kam.res" 3)" "$(col "$work/kam.res" 4)" \
+      "$(awk -v a="$kam_us" -v b="$vs_us" 'BEGIN{ if (a+0 > 0 && b+0 > 0) printf "%.2f", a / b; else print "-" }')"
+  done
+}
+reg() { if [ "$1" = vs ]; then reg_step $VS_PORT "$2" "$vs_pid"; else reg_step $KAM_PORT "$2" $(kam_pids); fi; }
+call() { if [ "$1" = vs ]; then call_step $VS_PORT 5201 "$2" "$vs_pid"; else call_step $KAM_PORT 5211 "$2" $(kam_pids); fi; }
+
+table "authenticated REGISTER (401, then 200)" "$reg_rates" reg
+table "authenticated calls (407, INVITE..BYE)" "$call_rates" call
+
+# Memory: fresh servers (no bindings), every user registered once, then
+# resident memory; the difference per binding.
+echo
+echo "== memory with $users registered users =="
+kill "$vs_pid" 2>/dev/null || true
+pkill -f "kamailio -f $work/kamailio.cfg" 2>/dev/null || true
+sleep 2
+command -v sqlite3 >/dev/null && sqlite3 "$work/vs-state/voipshield.db" "DELETE FROM bindings" 2>/dev/null || true
+start_vs
+start_kam
+sleep 1
+vs_rss0=$(rss_kb "$vs_pid"); kam_rss0=$(rss_kb $(kam_pids))
+mrate=1000
+d=$(mktemp -d "$work/mem-XXXX")
+secs=$((users / mrate + 10)) sipp_run "$d" -sf "$here/sipp/reg_auth.xml" -inf "$work/reg.inf" -m "$users" -r $mrate -l $((mrate * 2)) -recv_timeout 4000 -p 0 127.0.0.1:$VS_PORT
+vs_ok=$(csv_col "$(ls "$d"/*_.csv | head -1)" 'SuccessfulCall(C)'); rm -rf "$d"/*
+secs=$((users / mrate + 10)) sipp_run "$d" -sf "$here/sipp/reg_auth.xml" -inf "$work/reg.inf" -m "$users" -r $mrate -l $((mrate * 2)) -recv_timeout 4000 -p 0 127.0.0.1:$KAM_PORT
+kam_ok=$(csv_col "$(ls "$d"/*_.csv | head -1)" 'SuccessfulCall(C)')
+sleep 2
+vs_rss=$(rss_kb "$vs_pid"); kam_rss=$(rss_kb $(kam_pids))
+echo "VoIPShield: $vs_ok registered; RSS ${vs_rss0} KB -> ${vs_rss} KB: $(awk -v a=$vs_rss0 -v b=$vs_rss -v n=$vs_ok 'BEGIN{printf "%.0f", (b - a) * 1024 / (n ? n : 1)}') bytes per binding"
+echo "Kamailio:   $kam_ok registered; RSS ${kam_rss0} KB -> ${kam_rss} KB (summed over its processes, so shared memory counts once per process that touched it): $(awk -v a=$kam_rss0 -v b=$kam_rss -v n=$kam_ok 'BEGIN{printf "%.0f", (b - a) * 1024 / (n ? n : 1)}') bytes per binding"
