@@ -297,6 +297,8 @@ start_vs
 start_kam
 sleep 1
 vs_rss0=$(rss_kb "$vs_pid"); kam_rss0=$(rss_kb $(kam_pids))
+vs_heap() { "$bin" --config "$work/vs.conf" stats | awk '$1 == "memory.heap_bytes" {print $2}'; }
+vs_heap0=$(vs_heap)
 mrate=1000
 d=$(mktemp -d "$work/mem-XXXX")
 secs=$((users / mrate + 10)) sipp_run "$d" -sf "$here/sipp/reg_auth.xml" -inf "$work/reg.inf" -m "$users" -r $mrate -l $((mrate * 2)) -recv_timeout 4000 -p 0 127.0.0.1:$VS_PORT
@@ -305,5 +307,10 @@ secs=$((users / mrate + 10)) sipp_run "$d" -sf "$here/sipp/reg_auth.xml" -inf "$
 kam_ok=$(csv_col "$(ls "$d"/*_.csv | head -1)" 'SuccessfulCall(C)')
 sleep 2
 vs_rss=$(rss_kb "$vs_pid"); kam_rss=$(rss_kb $(kam_pids))
-echo "VoIPShield: $vs_ok registered; RSS ${vs_rss0} KB -> ${vs_rss} KB: $(awk -v a=$vs_rss0 -v b=$vs_rss -v n=$vs_ok 'BEGIN{printf "%.0f", (b - a) * 1024 / (n ? n : 1)}') bytes per binding"
+# The registrations' transactions stay 64 x T1 (32 s) after their answer:
+# wait for them to go, then read the heap.
+sleep 35
+vs_heap1=$(vs_heap)
+echo "VoIPShield: $vs_ok registered; RSS ${vs_rss0} KB -> ${vs_rss} KB right after (transactions still open): $(awk -v a=$vs_rss0 -v b=$vs_rss -v n=$vs_ok 'BEGIN{printf "%.0f", (b - a) * 1024 / (n ? n : 1)}') bytes per binding"
+echo "VoIPShield: heap in use 35 s later (transactions gone): ${vs_heap0} -> ${vs_heap1} bytes: $(awk -v a=$vs_heap0 -v b=$vs_heap1 -v n=$vs_ok 'BEGIN{printf "%.0f", (b - a) / (n ? n : 1)}') bytes per binding"
 echo "Kamailio:   $kam_ok registered; RSS ${kam_rss0} KB -> ${kam_rss} KB (summed over its processes, so shared memory counts once per process that touched it): $(awk -v a=$kam_rss0 -v b=$kam_rss -v n=$kam_ok 'BEGIN{printf "%.0f", (b - a) * 1024 / (n ? n : 1)}') bytes per binding"

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,6 +222,16 @@ static void write_stats(struct run *r, FILE *f)
 	fprintf(f, "tcp.connections %u\n", connlimit_total(&r->d.connlimit));
 	fprintf(f, "log.suppressed %llu\n",
 		(unsigned long long)vs_log_suppressed_total());
+	if (r->d.writer) {
+		fprintf(f, "tsx.open %u\n", tsx_table_count(&r->d.tsx));
+		fprintf(f, "registrar.bindings %u\n", loc_count(&r->d.loc));
+	}
+	{
+		/* Heap in use (glibc): what the daemon holds, unlike RSS,
+		 * which keeps memory freed but not returned to the system. */
+		struct mallinfo2 mi = mallinfo2();
+		fprintf(f, "memory.heap_bytes %zu\n", mi.uordblks + mi.hblkhd);
+	}
 	for (unsigned i = 0; i < VS_STAT_COUNT; i++)
 		fprintf(f, "%s %llu\n", vs_stat_name(i, name, sizeof(name)),
 			(unsigned long long)sum[i]);
