@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import os
+import socket
 import struct
 import subprocess
 import sys
@@ -226,4 +227,46 @@ except Exception as e:
     c.check("test ran to the end", False, traceback.format_exc() + "\n" + d.stderr()[-3000:])
 finally:
     d.cleanup()
+
+# A full transaction table: 503 with Retry-After, and the table stays at
+# its cap (transactions.max = 64, the smallest allowed).
+full = Daemon(PORT + 1, extra='transactions = { max = 64; };\n', domains=(DOMAIN,))
+try:
+    full.start()
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(0.5)
+    port = s.getsockname()[1]
+    for i in range(150):
+        s.sendto(("REGISTER sip:%s SIP/2.0\r\n"
+                  "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKfull%d;rport\r\n"
+                  "Max-Forwards: 70\r\nFrom: <sip:u%d@%s>;tag=f%d\r\nTo: <sip:u%d@%s>\r\n"
+                  "Call-ID: full%d@x\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n"
+                  % (DOMAIN, port, i, i, DOMAIN, i, i, DOMAIN, i)).encode(),
+                 ("127.0.0.1", PORT + 1))
+    answers = []
+    while True:
+        try:
+            answers.append(s.recv(65535))
+        except socket.timeout:
+            break
+    codes = [status(a) for a in answers]
+    busy = [a for a in answers if status(a) == 503]
+    c.check("with transactions.max = 64, 150 new REGISTERs get 401 up to the cap "
+            "and 503 beyond it (%d x 401, %d x 503)" % (codes.count(401), len(busy)),
+            len(answers) == 150 and codes.count(401) <= 64 and len(busy) >= 150 - 64, codes)
+    c.check("the 503 says when to come back (Retry-After)",
+            bool(busy) and all(header(b, "Retry-After") for b in busy))
+    st = full.stats()
+    c.check("the table never grew past its cap (tsx.open %s, tsx.table_full %s)"
+            % (st.get("tsx.open"), st.get("tsx.table_full")),
+            st.get("tsx.open", 999) <= 64 and st.get("tsx.table_full", 0) >= 150 - 64)
+    c.check("SIGTERM: exit status 0 (full table)", full.stop() == 0)
+    c.check("no sanitizer reports (full table)", not full.sanitizer_reports(),
+            full.sanitizer_reports())
+except Exception:
+    import traceback
+    c.check("full-table test ran to the end", False, traceback.format_exc() + full.stderr()[-2000:])
+finally:
+    full.cleanup()
 c.finish()
