@@ -29,8 +29,10 @@ r = run("--version")
 c.check("--version prints the version", r.returncode == 0 and r.stdout.startswith("voipshield "))
 r = run("--bogus")
 c.check("an unknown option exits 2 with a hint", r.returncode == 2 and "--help" in r.stderr)
-r = run("--check-config", os.path.join(VS_SRC, "examples/standalone.conf"))
-c.check("--check-config accepts examples/standalone.conf", r.returncode == 0, r.stderr)
+for example in sorted(os.listdir(os.path.join(VS_SRC, "examples"))):
+    if example.endswith(".conf"):
+        r = run("--check-config", os.path.join(VS_SRC, "examples", example))
+        c.check("--check-config accepts examples/%s" % example, r.returncode == 0, r.stderr)
 
 d = Daemon(PORT)
 try:
