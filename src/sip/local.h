@@ -19,7 +19,9 @@ struct sip_local {
 };
 
 /* Build the local set from the listeners (expanding wildcards with the
- * machine's interface addresses) and the configured domains. */
+ * machine's interface addresses) and the configured domains.  A URI with
+ * an explicit port names this server only when we listen on that port;
+ * one without a port is matched by its host alone. */
 void sip_local_init(struct sip_local *loc, const struct vs_config *cfg);
 bool sip_local_is_us(const struct sip_local *loc, const struct sip_uri *uri);
 
