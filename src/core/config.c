@@ -9,6 +9,8 @@
 #include "core/config.h"
 
 #include "auth/digest.h"
+#include "core/config_int.h"
+#include "transport/addr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,14 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-struct loader {
-	const char *path;
-	char *err;
-	size_t errlen;
-	bool failed;
-};
-
-__attribute__((format(printf, 3, 4))) static void
+__attribute__((format(printf, 3, 4))) void
 error_at(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
 {
 	char msg[512];
@@ -78,10 +73,11 @@ void vs_config_defaults(struct vs_config *cfg)
 	cfg->tsx_t2 = 4000;
 	cfg->tsx_t4 = 5000;
 	cfg->tsx_max = 65536;
+	vs_config_shield_defaults(cfg);
 }
 
 /* Refuse keys we do not know: a typo must not silently become a default. */
-static void check_keys(struct loader *ld, const config_setting_t *group,
+void check_keys(struct loader *ld, const config_setting_t *group,
 		       const char *const *known)
 {
 	int n = config_setting_length(group);
@@ -104,7 +100,7 @@ static void check_keys(struct loader *ld, const config_setting_t *group,
 	}
 }
 
-static const config_setting_t *group(struct loader *ld, const config_t *c,
+const config_setting_t *group(struct loader *ld, const config_t *c,
 				     const char *name,
 				     const char *const *known)
 {
@@ -121,7 +117,7 @@ static const config_setting_t *group(struct loader *ld, const config_t *c,
 	return g;
 }
 
-static void get_string(struct loader *ld, const config_setting_t *g,
+void get_string(struct loader *ld, const config_setting_t *g,
 		       const char *key, char *dst, size_t size)
 {
 	const config_setting_t *s = g ? config_setting_get_member(g, key) : NULL;
@@ -142,7 +138,7 @@ static void get_string(struct loader *ld, const config_setting_t *g,
 	snprintf(dst, size, "%s", v);
 }
 
-static void get_bool(struct loader *ld, const config_setting_t *g,
+void get_bool(struct loader *ld, const config_setting_t *g,
 		     const char *key, bool *dst)
 {
 	const config_setting_t *s = g ? config_setting_get_member(g, key) : NULL;
@@ -156,7 +152,7 @@ static void get_bool(struct loader *ld, const config_setting_t *g,
 	*dst = config_setting_get_bool(s) != 0;
 }
 
-static void get_uint(struct loader *ld, const config_setting_t *g,
+void get_uint(struct loader *ld, const config_setting_t *g,
 		    const char *key, uint32_t min, uint32_t max, uint32_t *dst)
 {
 	const config_setting_t *s = g ? config_setting_get_member(g, key) : NULL;
@@ -265,7 +261,8 @@ static void load_log(struct loader *ld, const config_t *c,
 static void load_listener(struct loader *ld, const config_setting_t *l,
 			  struct vs_listener *out)
 {
-	static const char *const keys[] = {"address", "port", "transports", NULL};
+	static const char *const keys[] = {"address", "port", "transports",
+					   "zone", NULL};
 	const config_setting_t *t;
 	uint32_t port = 5060;
 
@@ -281,6 +278,7 @@ static void load_listener(struct loader *ld, const config_setting_t *l,
 		return;
 	}
 	get_uint(ld, l, "port", 1, 65535, &port);
+	get_string(ld, l, "zone", out->zone_name, sizeof(out->zone_name));
 	out->port = (uint16_t)port;
 	memset(&out->sa, 0, sizeof(out->sa));
 	{
@@ -468,11 +466,32 @@ bool vs_cidr_match(const struct vs_cidr *c, const uint8_t *ip, size_t len)
 	return true;
 }
 
+bool vs_config_trusted(const struct vs_config *cfg,
+		       const struct vs_sockaddr *sa)
+{
+	uint8_t ip[16];
+	size_t n = vs_sa_ip_bytes(sa, ip);
+
+	for (size_t i = 0; i < cfg->ntrusted; i++) {
+		if (vs_cidr_match(&cfg->trusted[i], ip, n))
+			return true;
+	}
+	/* The PBXs and trunks we route to may send us calls. */
+	for (size_t i = 0; i < cfg->nroutes; i++) {
+		struct vs_sockaddr r;
+		memcpy(&r.u, &cfg->routes[i].sa, cfg->routes[i].salen);
+		r.len = cfg->routes[i].salen;
+		if (vs_sa_ip_eq(&r, sa))
+			return true;
+	}
+	return false;
+}
+
 static void load_route(struct loader *ld, const config_setting_t *r,
 		       struct vs_route *out)
 {
-	static const char *const keys[] = {"prefix", "domain", "address", "port",
-					   "transport", NULL};
+	static const char *const keys[] = {"name", "prefix", "domain", "address",
+					   "port", "transport", NULL};
 	char tp[16] = "udp";
 	uint32_t port = 5060;
 	struct sockaddr_in *v4 = (struct sockaddr_in *)&out->sa;
@@ -484,6 +503,7 @@ static void load_route(struct loader *ld, const config_setting_t *r,
 	}
 	check_keys(ld, r, keys);
 	out->line = (int)config_setting_source_line(r);
+	get_string(ld, r, "name", out->name, sizeof(out->name));
 	get_string(ld, r, "prefix", out->prefix, sizeof(out->prefix));
 	get_string(ld, r, "domain", out->domain, sizeof(out->domain));
 	get_string(ld, r, "address", out->address, sizeof(out->address));
@@ -540,9 +560,16 @@ static void load_upstream(struct loader *ld, const config_t *c,
 				 VS_CONFIG_MAX_ROUTES);
 			return;
 		}
-		for (int i = 0; i < n && !ld->failed; i++)
-			load_route(ld, config_setting_get_elem(l, (unsigned)i),
-				   &cfg->routes[cfg->nroutes++]);
+		for (int i = 0; i < n && !ld->failed; i++) {
+			struct vs_route *r = &cfg->routes[cfg->nroutes];
+			load_route(ld, config_setting_get_elem(l, (unsigned)i), r);
+			for (size_t j = 0; j < cfg->nroutes && r->name[0]; j++)
+				if (!strcmp(cfg->routes[j].name, r->name))
+					error_at(ld, config_setting_get_elem(l, (unsigned)i),
+						 "route name '%s' is used twice (also at line %d)",
+						 r->name, cfg->routes[j].line);
+			cfg->nroutes++;
+		}
 	}
 	l = config_setting_get_member(g, "trusted");
 	if (l && !ld->failed) {
@@ -679,7 +706,8 @@ int vs_config_load(const char *path, struct vs_config *cfg, char *err,
 {
 	static const char *const top[] = {"server", "log", "listen", "limits",
 					  "tcp", "auth", "registrar",
-					  "transactions", "upstream", NULL};
+					  "transactions", "upstream", "zones",
+					  "shield", "events", NULL};
 	struct loader ld = {path, err, errlen, false};
 	config_t c;
 
@@ -720,6 +748,12 @@ int vs_config_load(const char *path, struct vs_config *cfg, char *err,
 		load_transactions(&ld, &c, cfg);
 	if (!ld.failed)
 		load_upstream(&ld, &c, cfg);
+	if (!ld.failed)
+		load_zones(&ld, &c, cfg);
+	if (!ld.failed)
+		load_shield(&ld, &c, cfg);
+	if (!ld.failed)
+		load_events(&ld, &c, cfg);
 	config_destroy(&c);
 	return ld.failed ? -1 : 0;
 }
@@ -732,7 +766,10 @@ bool vs_config_needs_restart(const struct vs_config *a,
 	    strcmp(a->state_dir, b->state_dir) != 0 ||
 	    a->tsx_max != b->tsx_max ||
 	    a->nonce_count_table != b->nonce_count_table ||
-	    a->reg_max_bindings != b->reg_max_bindings)
+	    a->reg_max_bindings != b->reg_max_bindings ||
+	    a->shield.max_sources != b->shield.max_sources ||
+	    a->shield.max_bans != b->shield.max_bans ||
+	    a->shield.max_users != b->shield.max_users)
 		return true;
 	for (size_t i = 0; i < a->nlisten; i++) {
 		if (a->listen[i].transports != b->listen[i].transports ||

@@ -21,6 +21,9 @@
 #define VS_CONFIG_MAX_DOMAINS 32
 #define VS_CONFIG_MAX_ROUTES 64
 #define VS_CONFIG_MAX_TRUSTED 64
+#define VS_CONFIG_MAX_ZONES 16
+#define VS_CONFIG_MAX_CIDRS 64	 /* per allow, deny or never_ban list */
+#define VS_CONFIG_MAX_SCANNERS 32 /* User-Agent patterns */
 
 enum vs_transport {
 	VS_TP_UDP = 1 << 0,
@@ -29,6 +32,8 @@ enum vs_transport {
 
 struct vs_listener {
 	char address[64];
+	char zone_name[32]; /* as written; "" = the first zone */
+	uint8_t zone;	    /* index into vs_config.zones */
 	uint16_t port;
 	unsigned transports; /* VS_TP_* bits */
 	struct sockaddr_storage sa;
@@ -39,6 +44,7 @@ struct vs_listener {
 /* An upstream route (a PBX or trunk): where requests for numbers with a
  * prefix, or for a domain, or (neither set) for anything else, go. */
 struct vs_route {
+	char name[32];	  /* for zone route lists; "" = unnamed */
 	char prefix[32];  /* on the Request-URI user part; "" = any */
 	char domain[256]; /* Request-URI host; "" = any */
 	char address[64];
@@ -54,6 +60,64 @@ struct vs_cidr {
 	uint8_t addr[16];
 	uint8_t bits;
 	bool v6;
+};
+
+/*
+ * An access zone (threat T14): the listeners that face one network and
+ * what may come in through them.
+ */
+struct vs_zone {
+	char name[32];
+	struct vs_cidr allow[VS_CONFIG_MAX_CIDRS]; /* none: any source */
+	uint8_t nallow;
+	struct vs_cidr deny[VS_CONFIG_MAX_CIDRS];
+	uint8_t ndeny;
+	uint32_t methods;   /* bit per enum sip_method (bit 0: unknown ones) */
+	bool auth;	    /* challenge requests from local users */
+	uint64_t routes;    /* bit per upstream route that may be reached */
+	int line;
+};
+
+/* A token bucket: rate per second, burst in requests. */
+struct vs_bucket_conf {
+	uint32_t rate, burst;
+};
+
+enum vs_shield_bucket {
+	VS_BUCKET_REGISTER,
+	VS_BUCKET_INVITE,
+	VS_BUCKET_OTHER,
+	VS_BUCKET_COUNT
+};
+
+struct vs_shield_conf {
+	bool enabled;
+	bool key_port; /* buckets per address and port, not per address */
+	bool over_limit_reply; /* 503 (at most one a second) or drop */
+	uint32_t max_sources, max_bans, max_users; /* table sizes */
+	struct vs_bucket_conf rate[VS_BUCKET_COUNT];
+	struct vs_bucket_conf trusted_rate[VS_BUCKET_COUNT];
+	struct vs_cidr never_ban[VS_CONFIG_MAX_CIDRS];
+	uint8_t nnever_ban;
+	/* bans */
+	uint32_t ban_time, ban_max_time, ban_forget; /* seconds */
+	uint32_t window;	   /* seconds over which offences count */
+	uint32_t ban_rate_excess;  /* requests over budget */
+	uint32_t ban_malformed;	   /* malformed messages */
+	uint32_t ban_auth_failures; /* failed authentications */
+	uint32_t ban_distinct_users; /* user names tried without success */
+	/* password cracking */
+	uint32_t lockout_failures; /* per user, in the window */
+	uint32_t lockout_time;	   /* seconds */
+	/* scanners */
+	char scanners[VS_CONFIG_MAX_SCANNERS][64]; /* User-Agent substrings */
+	uint8_t nscanners;
+};
+
+struct vs_events_conf {
+	char file[PATH_MAX]; /* "" = none; relative to state_dir */
+	bool syslog;
+	uint32_t rate; /* events per second per source */
 };
 
 struct vs_config {
@@ -108,6 +172,12 @@ struct vs_config {
 	/* transactions */
 	uint32_t tsx_t1, tsx_t2, tsx_t4; /* ms */
 	uint32_t tsx_max;		 /* open transactions in total */
+
+	/* zones (always at least one), shield, events */
+	struct vs_zone zones[VS_CONFIG_MAX_ZONES];
+	uint8_t nzones;
+	struct vs_shield_conf shield;
+	struct vs_events_conf events;
 };
 
 /* Parse "192.0.2.0/24", "2001:db8::/32" or a bare address.  0 or EINVAL. */
@@ -115,6 +185,11 @@ int vs_cidr_parse(const char *text, struct vs_cidr *out);
 /* Is the address (4 or 16 bytes) inside the block?  IPv4-mapped IPv6
  * addresses match IPv4 blocks. */
 bool vs_cidr_match(const struct vs_cidr *c, const uint8_t *ip, size_t len);
+
+/* Is the address one of upstream.trusted, or an upstream route's? */
+struct vs_sockaddr;
+bool vs_config_trusted(const struct vs_config *cfg,
+		       const struct vs_sockaddr *sa);
 
 /* Built-in defaults (what an empty file gives). */
 void vs_config_defaults(struct vs_config *cfg);

@@ -67,7 +67,23 @@
 	X(PROXY_CANCELLED, "proxy.branches_cancelled")                         \
 	X(PROXY_LOOP, "proxy.loops")                                           \
 	X(PROXY_NO_ROUTE, "proxy.no_route")                                    \
-	X(PROXY_BAD_ROUTE, "proxy.unsigned_route")
+	X(PROXY_BAD_ROUTE, "proxy.unsigned_route")                            \
+	X(SHIELD_ZONE_DENIED, "shield.zone_denied")                            \
+	X(SHIELD_METHOD_DENIED, "shield.method_denied")                        \
+	X(SHIELD_ROUTE_DENIED, "shield.route_denied")                          \
+	X(SHIELD_BANNED_DROP, "shield.banned_dropped")                         \
+	X(SHIELD_RATE_LIMITED, "shield.rate_limited")                          \
+	X(SHIELD_BANS, "shield.bans")                                          \
+	X(SHIELD_BAN_MANUAL, "shield.bans.manual")                             \
+	X(SHIELD_BAN_RATE, "shield.bans.rate_limit")                           \
+	X(SHIELD_BAN_MALFORMED, "shield.bans.malformed")                       \
+	X(SHIELD_BAN_AUTH, "shield.bans.auth_failures")                        \
+	X(SHIELD_BAN_SCANNER, "shield.bans.scanner")                           \
+	X(SHIELD_BAN_ENUMERATION, "shield.bans.enumeration")                   \
+	X(SHIELD_UNBANS, "shield.unbans")                                      \
+	X(SHIELD_SCANNERS, "shield.scanners")                                  \
+	X(SHIELD_LOCKOUTS, "shield.lockouts")                                  \
+	X(SHIELD_LOCKED, "shield.locked_user_attempts")
 
 enum vs_stat {
 #define X(id, name) VS_STAT_##id,

@@ -209,6 +209,9 @@ static void sum_stats(struct run *r, uint64_t *out)
 		for (unsigned i = 0; i < VS_STAT_COUNT; i++)
 			out[i] += atomic_load_explicit(&r->d.workers[w].stats.v[i],
 						       memory_order_relaxed);
+	for (unsigned i = 0; i < VS_STAT_COUNT; i++)
+		out[i] += atomic_load_explicit(&r->d.ctl_stats.v[i],
+					       memory_order_relaxed);
 }
 
 static void write_stats(struct run *r, FILE *f)
@@ -225,6 +228,14 @@ static void write_stats(struct run *r, FILE *f)
 	if (r->d.writer) {
 		fprintf(f, "tsx.open %u\n", tsx_table_count(&r->d.tsx));
 		fprintf(f, "registrar.bindings %u\n", loc_count(&r->d.loc));
+		fprintf(f, "shield.bans_active %u\n",
+			atomic_load(&r->d.bans_active));
+		fprintf(f, "shield.sources_tracked %u\n",
+			srctab_count(&r->d.shield.src));
+		fprintf(f, "events.written %llu\n",
+			(unsigned long long)atomic_load(&r->d.events.written));
+		fprintf(f, "events.suppressed %llu\n",
+			(unsigned long long)atomic_load(&r->d.events.suppressed));
 	}
 	{
 		/* Heap in use (glibc): what the daemon holds, unlike RSS,
@@ -264,7 +275,7 @@ static int reload(struct run *r, char *msg, size_t msglen)
 	}
 	if (vs_config_needs_restart(old, next)) {
 		snprintf(msg, msglen,
-			 "reload refused, keeping the running configuration: a setting that needs a restart changed (listen, server.workers, server.user, server.allow_root, server.state_dir, transactions.max, auth.nonce_count_table or registrar.max_bindings)");
+			 "reload refused, keeping the running configuration: a setting that needs a restart changed (listen, server.workers, server.user, server.allow_root, server.state_dir, transactions.max, auth.nonce_count_table, registrar.max_bindings or the shield's max_sources, max_bans, max_users)");
 		free(next);
 		return -1;
 	}
@@ -278,6 +289,7 @@ static int reload(struct run *r, char *msg, size_t msglen)
 	gen = atomic_fetch_add(&r->d.cfg_gen, 1) + 1;
 	pthread_mutex_unlock(&r->d.cfg_lock);
 	r->cfg = next;
+	vs_daemon_shield_reload(&r->d, next);
 	for (unsigned w = 0; w < r->d.nworkers; w++)
 		vs_worker_wake(&r->d.workers[w]);
 	/* Free the old configuration once every worker has let go of it. */
@@ -337,10 +349,12 @@ static void serve_control(struct run *r)
 				int rc = reload(r, msg, sizeof(msg));
 				vs_log(rc ? VS_LOG_ERR : VS_LOG_NOTICE, "%s", msg);
 				fprintf(f, "%s %s\n", rc ? "error" : "ok", msg);
+			} else if (strncmp(cmd, "ban ", 4) == 0) {
+				vs_daemon_ban_command(&r->d, r->cfg, cmd + 4, f);
 			} else if (strcmp(cmd, "version") == 0) {
 				fprintf(f, "voipshield %s\n", VS_VERSION);
 			} else {
-				fprintf(f, "error unknown command '%s' (stats, reload, version)\n", cmd);
+				fprintf(f, "error unknown command '%s' (stats, reload, ban, version)\n", cmd);
 			}
 		}
 		fclose(f);

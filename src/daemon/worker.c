@@ -159,7 +159,7 @@ static void wake_event(struct vs_io *io, uint32_t events)
 bool vs_worker_sip_input(struct vs_worker *w, const char *buf, size_t len,
 			 const struct vs_flow *flow, struct mbuf *out)
 {
-	struct sip_input in = {buf, len, flow};
+	struct sip_input in = {buf, len, flow, false};
 	size_t i = 0;
 
 	/* CRLF keep-alives over UDP (RFC 5626 uses STUN there, but phones
@@ -169,6 +169,19 @@ bool vs_worker_sip_input(struct vs_worker *w, const char *buf, size_t len,
 	if (len && i == len) {
 		vs_stat_inc(&w->stats, VS_STAT_KEEPALIVE);
 		return false;
+	}
+	if (w->srv.svc && w->srv.svc->shield) {
+		struct shield_ctx c = {w->cfg, &w->stats, w->now_ms,
+				       (int64_t)time(NULL)};
+		switch (shield_packet(w->srv.svc->shield, &c, flow, buf, len)) {
+		case SHIELD_DROP:
+			return false;
+		case SHIELD_SHED:
+			in.shed = true;
+			break;
+		default:
+			break;
+		}
 	}
 	return sip_server_input(&w->srv, &in, out);
 }
@@ -195,6 +208,7 @@ static struct sip_server *srv_of(void *ctx, unsigned worker)
  * time, and delete them from the store. */
 #define SWEEP_MS 1000
 #define SWEEP_SHARDS 8
+#define SHIELD_SWEEP_EVERY 5 /* sweeps: expire bans every 5 s */
 
 static void sweep_timer(struct timer *t, void *arg)
 {
@@ -202,6 +216,12 @@ static void sweep_timer(struct timer *t, void *arg)
 	struct reg_batch *b = reg_batch_new(0);
 	unsigned n;
 
+	if (++w->sweeps % SHIELD_SWEEP_EVERY == 0) {
+		struct shield_ctx c = {w->cfg, &w->stats, w->now_ms,
+				       (int64_t)time(NULL)};
+		atomic_store(&w->d->bans_active,
+			     shield_sweep(&w->d->shield, &c));
+	}
 	if (b) {
 		n = loc_sweep(&w->d->loc, (uint64_t)time(NULL), SWEEP_SHARDS,
 			      reg_batch_add, b);
@@ -243,7 +263,7 @@ int vs_daemon_services_start(struct vs_daemon *d, const struct vs_config *cfg,
 	d->svc.secret = d->secret;
 	d->svc.nc = &d->nc;
 	d->svc.aliases = &d->aliases;
-	return 0;
+	return vs_daemon_shield_start(d, cfg, err, errlen);
 }
 
 void vs_daemon_services_stop(struct vs_daemon *d)
@@ -260,6 +280,7 @@ void vs_daemon_services_free(struct vs_daemon *d)
 		loc_table_destroy(&d->loc);
 	if (d->nc.shard[0].slots)
 		auth_nc_destroy(&d->nc);
+	vs_daemon_shield_free(d);
 	memset(d->secret, 0, sizeof(d->secret));
 }
 
@@ -297,6 +318,23 @@ static void *worker_main(void *arg)
 	while (w->conns)
 		tcp_conn_destroy(w->conns);
 	return NULL;
+}
+
+/* The configured listener a socket was opened for (its zone). */
+static uint8_t listener_of(const struct vs_config *cfg, int fd, unsigned tp)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return VS_FLOW_NO_LISTENER;
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		const struct vs_listener *l = &cfg->listen[i];
+		if ((l->transports & tp) && l->salen == len &&
+		    memcmp(&l->sa, &ss, len) == 0)
+			return (uint8_t)i;
+	}
+	return VS_FLOW_NO_LISTENER;
 }
 
 int vs_worker_init(struct vs_worker *w, struct vs_daemon *d, unsigned id,
@@ -351,12 +389,14 @@ int vs_worker_init(struct vs_worker *w, struct vs_daemon *d, unsigned id,
 				      (uint8_t)i);
 		if (err)
 			return err;
+		w->udp[i].listener = listener_of(w->cfg, udp_fds[i], VS_TP_UDP);
 		w->nudp++;
 	}
 	for (unsigned i = 0; i < ntcp; i++) {
 		err = tcp_listener_attach(&w->tcpl[i], w, tcp_fds[i]);
 		if (err)
 			return err;
+		w->tcpl[i].listener = listener_of(w->cfg, tcp_fds[i], VS_TP_TCP);
 		w->ntcpl++;
 	}
 	return 0;

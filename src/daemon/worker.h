@@ -25,6 +25,9 @@
 #include "transport/flow.h"
 #include "transport/tcp.h"
 #include "transport/udp.h"
+#include "events/event.h"
+#include "shield/shield.h"
+#include <stdio.h>
 
 struct vs_daemon;
 
@@ -43,7 +46,8 @@ struct vs_worker {
 	struct sip_server srv;
 	struct sip_tsx_env tsx_env;
 	struct vs_store *users; /* for HA1 lookups */
-	struct timer sweep;	/* worker 0: expire registrations */
+	struct timer sweep;	/* worker 0: expire registrations and bans */
+	unsigned sweeps;
 
 	struct vs_io wake; /* eventfd: reload or stop */
 	struct udp_sock udp[VS_CONFIG_MAX_LISTENERS];
@@ -80,6 +84,10 @@ struct vs_daemon {
 	struct reg_writer *writer;
 	uint8_t secret[AUTH_SECRET_LEN];
 	struct sip_services svc;
+	struct shield shield;
+	struct vs_events events;
+	struct vs_stats ctl_stats; /* decisions made on the main thread */
+	_Atomic uint32_t bans_active; /* as of the last sweep */
 };
 
 /* Open the shared SIP services (after the privilege drop and --daemon's
@@ -90,6 +98,18 @@ int vs_daemon_services_start(struct vs_daemon *d, const struct vs_config *cfg,
 void vs_daemon_services_stop(struct vs_daemon *d);
 /* Free the tables (after the workers are freed). */
 void vs_daemon_services_free(struct vs_daemon *d);
+
+/* The shield (shield_svc.c): events file, tables, stored bans.  Called by
+ * vs_daemon_services_start; -1 with a message in err. */
+int vs_daemon_shield_start(struct vs_daemon *d, const struct vs_config *cfg,
+			   char *err, size_t errlen);
+/* Apply a reloaded configuration (reopens the events file). */
+void vs_daemon_shield_reload(struct vs_daemon *d, const struct vs_config *cfg);
+void vs_daemon_shield_free(struct vs_daemon *d);
+/* "ban add ADDRESS SECONDS [why]", "ban del ADDRESS", "ban list": the
+ * text after "ban "; the answer goes to out. */
+void vs_daemon_ban_command(struct vs_daemon *d, const struct vs_config *cfg,
+			   const char *args, FILE *out);
 
 /*
  * Prepare worker w with the sockets opened for it by the main thread

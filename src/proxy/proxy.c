@@ -241,29 +241,14 @@ int proxy_uri_flow(const struct sip_uri *u, struct vs_flow *out)
 static bool trusted_source(const struct sip_server *srv,
 			   const struct vs_sockaddr *src)
 {
-	const struct vs_config *cfg = srv->cfg;
-	uint8_t ip[16];
-	size_t n = vs_sa_ip_bytes(src, ip);
-
-	for (size_t i = 0; i < cfg->ntrusted; i++) {
-		if (vs_cidr_match(&cfg->trusted[i], ip, n))
-			return true;
-	}
-	/* The PBXs and trunks we route to may send us calls. */
-	for (size_t i = 0; i < cfg->nroutes; i++) {
-		struct vs_sockaddr r;
-		memcpy(&r.u, &cfg->routes[i].sa, cfg->routes[i].salen);
-		r.len = cfg->routes[i].salen;
-		if (vs_sa_ip_eq(&r, src))
-			return true;
-	}
-	return false;
+	return vs_config_trusted(srv->cfg, src);
 }
 
 /* The upstream route for a Request-URI outside our domains: the longest
  * matching prefix among routes for its domain or any domain. */
 static const struct vs_route *route_select(const struct vs_config *cfg,
-					   const struct sip_uri *u)
+					   const struct sip_uri *u,
+					   uint64_t allowed)
 {
 	const struct vs_route *best = NULL;
 	size_t best_len = 0;
@@ -275,6 +260,8 @@ static const struct vs_route *route_select(const struct vs_config *cfg,
 		const struct vs_route *r = &cfg->routes[i];
 		size_t pl = strlen(r->prefix);
 		size_t score;
+		if (!(allowed & (1ull << i)))
+			continue;
 		if (r->domain[0] && !pl_caseeq_str(&host, r->domain))
 			continue;
 		if (pl && (u->user.l < pl || memcmp(u->user.p, r->prefix, pl)))
@@ -962,12 +949,12 @@ static bool out_of_dialog(struct sip_server *srv, const struct sip_input *in,
 				     NULL);
 	/* A preloaded Route naming us (we are the outbound proxy). */
 	popped = pop_our_routes(srv, m, &rs, rs.n, false);
-	if (!trusted_source(srv, &in->flow->peer)) {
+	if (!trusted_source(srv, &in->flow->peer) &&
+	    shield_zone(srv->cfg, in->flow)->auth) {
 		mbuf_init(&hb, hdrs, sizeof(hdrs) - 1);
 		srv_auth_params(srv, &ap);
-		switch (auth_check(&ap, m, true, &user)) {
+		switch (srv_authenticate(srv, in, &ap, true, &user)) {
 		case AUTH_RES_OK:
-			vs_stat_inc(srv->stats, VS_STAT_AUTH_OK);
 			break;
 		case AUTH_RES_MALFORMED:
 			return srv_tsx_reply(srv, in, out, st, 400,
@@ -978,16 +965,10 @@ static bool out_of_dialog(struct sip_server *srv, const struct sip_input *in,
 					     "Server Internal Error", NULL);
 		case AUTH_RES_STALE:
 			stale = true;
-			vs_stat_inc(srv->stats, VS_STAT_AUTH_STALE);
-			goto challenge;
+			/* fall through */
 		case AUTH_RES_FAILED:
-			vs_stat_inc(srv->stats, VS_STAT_AUTH_FAILED);
-			goto challenge;
 		case AUTH_RES_REPLAY:
-			vs_stat_inc(srv->stats, VS_STAT_AUTH_REPLAY);
-			goto challenge;
 		case AUTH_RES_NONE:
-		challenge:
 			vs_stat_inc(srv->stats, VS_STAT_AUTH_CHALLENGE);
 			auth_challenge_print(&hb, &ap, true, stale);
 			hdrs[hb.len] = 0;
@@ -1025,8 +1006,18 @@ static bool out_of_dialog(struct sip_server *srv, const struct sip_input *in,
 	if (err == EINVAL || sip_local_is_us(srv->local, &m->ruri))
 		return srv_tsx_reply(srv, in, out, st, 404, "Not Found", NULL);
 	{
-		const struct vs_route *r = route_select(srv->cfg, &m->ruri);
+		const struct vs_zone *z = shield_zone(srv->cfg, in->flow);
+		const struct vs_route *r = route_select(srv->cfg, &m->ruri,
+							 z->routes);
 		struct target tg;
+		if (!r && route_select(srv->cfg, &m->ruri, UINT64_MAX)) {
+			/* Toll-fraud and segmentation policy: this zone may
+			 * not reach that trunk. */
+			vs_stat_inc(srv->stats, VS_STAT_SHIELD_ROUTE_DENIED);
+			return srv_tsx_reply(srv, in, out, st, 403,
+					     "Forbidden: destination not allowed from here",
+					     NULL);
+		}
 		if (!r) {
 			vs_stat_inc(srv->stats, VS_STAT_PROXY_NO_ROUTE);
 			return srv_tsx_reply(srv, in, out, st, 404,
@@ -1156,7 +1147,7 @@ static void handoff_run(struct vs_job *job)
 {
 	struct handoff *h = (struct handoff *)job;
 	struct sip_server *srv = h->to;
-	struct sip_input in = {h->buf, h->len, &h->flow};
+	struct sip_input in = {h->buf, h->len, &h->flow, false};
 
 	if (sip_msg_parse(&srv->msg, h->buf, h->len, &srv->cfg->sip) == 0 &&
 	    !srv->msg.is_request)

@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "proxy/proxy.h"
 #include "proxy/server_int.h"
+#include "shield/shield.h"
 #include "registrar/registrar.h"
 #include "store/store.h"
 
@@ -188,6 +189,63 @@ void srv_auth_params(struct sip_server *srv, struct auth_params *p)
 	p->local = srv->local;
 }
 
+struct shield *srv_shield(struct sip_server *srv, struct shield_ctx *c)
+{
+	if (!srv->svc || !srv->svc->shield)
+		return NULL;
+	c->cfg = srv->cfg;
+	c->stats = srv->stats;
+	c->now_ms = srv->tsx ? *srv->tsx->now_ms : 0;
+	c->wall = (int64_t)time(NULL);
+	return srv->svc->shield;
+}
+
+enum auth_result srv_authenticate(struct sip_server *srv,
+				  const struct sip_input *in,
+				  struct auth_params *ap, bool proxy,
+				  struct pl *user)
+{
+	const struct sip_msg *m = &srv->msg;
+	/* The user a request is about: the AOR being registered, or the
+	 * caller. */
+	const struct pl *who = proxy ? &m->from.uri.user : &m->to.uri.user;
+	struct shield_ctx c;
+	struct shield *sh = srv_shield(srv, &c);
+	enum auth_result r;
+
+	*user = pl_make(NULL, 0);
+	r = auth_check(ap, m, proxy, user);
+	switch (r) {
+	case AUTH_RES_OK:
+		if (sh && !shield_auth_result(sh, &c, in->flow, user, true)) {
+			vs_stat_inc(srv->stats, VS_STAT_AUTH_FAILED);
+			return AUTH_RES_FAILED;
+		}
+		vs_stat_inc(srv->stats, VS_STAT_AUTH_OK);
+		break;
+	case AUTH_RES_STALE:
+		vs_stat_inc(srv->stats, VS_STAT_AUTH_STALE);
+		break;
+	case AUTH_RES_FAILED:
+		vs_stat_inc(srv->stats, VS_STAT_AUTH_FAILED);
+		if (sh)
+			(void)shield_auth_result(sh, &c, in->flow,
+						 pl_isset(user) ? user : who,
+						 false);
+		break;
+	case AUTH_RES_REPLAY:
+		vs_stat_inc(srv->stats, VS_STAT_AUTH_REPLAY);
+		break;
+	case AUTH_RES_NONE:
+		if (sh)
+			shield_challenged(sh, &c, in->flow, who);
+		break;
+	default:
+		break;
+	}
+	return r;
+}
+
 /* Answer inside a transaction; the first copy leaves in out. */
 bool srv_tsx_reply(struct sip_server *srv, const struct sip_input *in,
 		   struct mbuf *out, struct sip_tsx *t, uint16_t status,
@@ -304,9 +362,8 @@ static bool register_in_tsx(struct sip_server *srv, const struct sip_input *in,
 		return srv_tsx_reply(srv, in, out, t, 420, "Bad Extension", hdrs);
 	mbuf_init(&hb, hdrs, sizeof(hdrs) - 1);
 	srv_auth_params(srv, &ap);
-	switch (auth_check(&ap, m, false, &user)) {
+	switch (srv_authenticate(srv, in, &ap, false, &user)) {
 	case AUTH_RES_OK:
-		vs_stat_inc(srv->stats, VS_STAT_AUTH_OK);
 		break;
 	case AUTH_RES_MALFORMED:
 		return srv_tsx_reply(srv, in, out, t, 400,
@@ -316,16 +373,10 @@ static bool register_in_tsx(struct sip_server *srv, const struct sip_input *in,
 				 NULL);
 	case AUTH_RES_STALE:
 		stale = true;
-		vs_stat_inc(srv->stats, VS_STAT_AUTH_STALE);
-		goto challenge;
+		/* fall through */
 	case AUTH_RES_FAILED:
-		vs_stat_inc(srv->stats, VS_STAT_AUTH_FAILED);
-		goto challenge;
 	case AUTH_RES_REPLAY:
-		vs_stat_inc(srv->stats, VS_STAT_AUTH_REPLAY);
-		goto challenge;
 	case AUTH_RES_NONE:
-	challenge:
 		vs_stat_inc(srv->stats, VS_STAT_AUTH_CHALLENGE);
 		auth_challenge_print(&hb, &ap, false, stale);
 		hdrs[hb.len] = 0;
@@ -434,8 +485,13 @@ bool sip_server_input(struct sip_server *srv, const struct sip_input *in,
 	char unsup[512];
 	int n;
 
+	struct shield_ctx sc;
+	struct shield *sh = srv_shield(srv, &sc);
+
 	if (sip_msg_parse(m, in->buf, in->len, &srv->cfg->sip)) {
 		vs_stat_inc(srv->stats, VS_STAT_PARSE_BASE + m->err);
+		if (sh)
+			shield_malformed(sh, &sc, in->flow, sip_err_name(m->err));
 		/* RFC 3261 21.4.1: 400 naming the problem, when we can. */
 		if (m->is_request && m->err_status &&
 		    m->method != SIP_METHOD_ACK)
@@ -445,6 +501,14 @@ bool sip_server_input(struct sip_server *srv, const struct sip_input *in,
 		log_parse_error(srv, in);
 		return false;
 	}
+	if (in->shed) {
+		/* Over its rate budget (shield.c lets one a second through
+		 * here): RFC 3261 21.5.4, come back later. */
+		if (m->is_request && m->method != SIP_METHOD_ACK)
+			return srv_reply(srv, in, out, 503, "Service Unavailable",
+					 "Retry-After: 10\r\n");
+		return false;
+	}
 	if (!m->is_request) {
 		if (srv->tsx)
 			proxy_response(srv, in);
@@ -452,8 +516,17 @@ bool sip_server_input(struct sip_server *srv, const struct sip_input *in,
 			vs_stat_inc(srv->stats, VS_STAT_DROP_RESPONSE);
 		return false;
 	}
+	if (sh && !shield_request(sh, &sc, in->flow, m))
+		return false; /* a scanner, now banned */
 	if (in->flow->tp == VS_TP_TCP && srv->svc)
 		learn_aliases(srv, m, in->flow);
+	/* The zone's methods; ACK and CANCEL belong to an INVITE. */
+	if (m->method != SIP_METHOD_ACK && m->method != SIP_METHOD_CANCEL &&
+	    !(shield_zone(srv->cfg, in->flow)->methods & (1u << m->method))) {
+		vs_stat_inc(srv->stats, VS_STAT_SHIELD_METHOD_DENIED);
+		return srv_reply(srv, in, out, 403,
+				 "Forbidden: method not allowed here", NULL);
+	}
 	if (m->method == SIP_METHOD_ACK && !srv->tsx) {
 		/* An ACK is never answered (RFC 3261 17.2.1). */
 		vs_stat_inc(srv->stats, VS_STAT_DROP_ACK);

@@ -23,6 +23,7 @@
 #include "transport/flow.h"
 
 struct vs_store;
+struct shield;
 
 /* State shared by every worker (owned by the daemon). */
 struct sip_services {
@@ -31,6 +32,7 @@ struct sip_services {
 	const uint8_t *secret; /* AUTH_SECRET_LEN bytes */
 	struct auth_nc_table *nc;
 	struct tcp_alias_table *aliases;
+	struct shield *shield; /* NULL: no shield (benchmarks, fuzzers) */
 };
 
 struct sip_server {
@@ -56,6 +58,7 @@ struct sip_input {
 	const char *buf;
 	size_t len;
 	const struct vs_flow *flow;
+	bool shed; /* over its rate budget: answer a request with 503 */
 };
 
 /*

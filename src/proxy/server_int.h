@@ -6,6 +6,7 @@
 
 #include "auth/challenge.h"
 #include "proxy/server.h"
+#include "shield/shield.h"
 
 /* Reply counters by class. */
 void srv_count_reply(struct vs_stats *st, uint16_t status);
@@ -28,5 +29,17 @@ int srv_unsupported_tags(const struct sip_msg *m, enum sip_hdr_id id,
 			 char *buf, size_t size, const char *supported);
 /* Digest parameters for this server now. */
 void srv_auth_params(struct sip_server *srv, struct auth_params *p);
+/*
+ * Check the request's credentials (proxy: Proxy-Authorization), count the
+ * result and tell the shield (failed logins, lockouts, enumeration).
+ * Returns what to act on: a locked-out user's correct password comes back
+ * as AUTH_RES_FAILED.  On AUTH_RES_OK, *user is the authenticated user.
+ */
+enum auth_result srv_authenticate(struct sip_server *srv,
+				  const struct sip_input *in,
+				  struct auth_params *ap, bool proxy,
+				  struct pl *user);
+/* The shield and what it needs to know now; NULL without a shield. */
+struct shield *srv_shield(struct sip_server *srv, struct shield_ctx *c);
 
 #endif

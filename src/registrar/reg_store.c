@@ -166,10 +166,15 @@ static void *writer_main(void *arg)
 		if (vs_store_begin(w->st)) {
 			result = EIO;
 		} else {
-			for (struct reg_batch *b = list; b && !result; b = b->next)
+			for (struct reg_batch *b = list; b && !result; b = b->next) {
+				if (b->apply) {
+					result = b->apply(w->st, b) ? EIO : 0;
+					continue;
+				}
 				for (struct reg_op *op = b->ops; op && !result;
 				     op = op->next)
 					result = apply(w->st, op) ? EIO : 0;
+			}
 			if (result || vs_store_commit(w->st)) {
 				result = EIO;
 				vs_store_rollback(w->st);

@@ -16,6 +16,7 @@
 #include "registrar/location.h"
 
 struct reg_op;
+struct vs_store;
 
 struct reg_batch {
 	struct reg_batch *next;
@@ -25,6 +26,9 @@ struct reg_batch {
 	int result; /* set before done(): 0 or EIO */
 	void (*done)(struct reg_batch *b); /* frees the batch; NULL: writer frees */
 	void *ctx;
+	/* Other store writes (bans) ride on the same writer: when set, this
+	 * is called instead of writing ops; 0 or an error. */
+	int (*apply)(struct vs_store *st, struct reg_batch *b);
 };
 
 /* An empty batch (calloc'd, of at least size bytes so that callers can

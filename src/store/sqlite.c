@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 enum stmt_id {
 	ST_USER_PUT,
@@ -26,6 +26,9 @@ enum stmt_id {
 	ST_BIND_DEL,
 	ST_BIND_LIST,
 	ST_BIND_PURGE,
+	ST_BAN_PUT,
+	ST_BAN_DEL,
+	ST_BAN_LIST,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -47,6 +50,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BIND_LIST] = "SELECT aor, contact, path, call_id, cseq, expires, q, "
 			 "transport, peer, port FROM bindings WHERE expires > ?1",
 	[ST_BIND_PURGE] = "DELETE FROM bindings WHERE expires <= ?1",
+	[ST_BAN_PUT] = "INSERT OR REPLACE INTO bans(address, port, until, last, "
+		       "offences, reason, manual) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_BAN_DEL] = "DELETE FROM bans WHERE address = ?1 AND port = ?2",
+	[ST_BAN_LIST] = "SELECT address, port, until, last, offences, reason, "
+			"manual FROM bans ORDER BY until",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -72,7 +80,17 @@ static const char schema[] =
 	" peer TEXT NOT NULL,"
 	" port INTEGER NOT NULL,"
 	" PRIMARY KEY (aor, contact)) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS bindings_expires ON bindings(expires);";
+	"CREATE INDEX IF NOT EXISTS bindings_expires ON bindings(expires);"
+	/* Schema 2: bans (shield/shield.h). */
+	"CREATE TABLE IF NOT EXISTS bans ("
+	" address TEXT NOT NULL,"
+	" port INTEGER NOT NULL,"
+	" until INTEGER NOT NULL,"
+	" last INTEGER NOT NULL,"
+	" offences INTEGER NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" manual INTEGER NOT NULL,"
+	" PRIMARY KEY (address, port)) WITHOUT ROWID;";
 
 struct vs_store {
 	sqlite3 *db;
@@ -121,7 +139,7 @@ static int migrate(struct vs_store *st, const char *path, char *err,
 	if (exec(st, "BEGIN IMMEDIATE", err, errlen, path))
 		return -1;
 	if (exec(st, schema, err, errlen, path) ||
-	    exec(st, "PRAGMA user_version = 1", err, errlen, path) ||
+	    exec(st, "PRAGMA user_version = 2", err, errlen, path) ||
 	    exec(st, "COMMIT", err, errlen, path)) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
@@ -371,6 +389,57 @@ int vs_store_binding_purge(struct vs_store *st, uint64_t now)
 	if (step_done(st, s))
 		return -1;
 	return sqlite3_changes(st->db);
+}
+
+int vs_store_ban_put(struct vs_store *st, const struct vs_ban_rec *b)
+{
+	sqlite3_stmt *s = st->stmt[ST_BAN_PUT];
+
+	sqlite3_bind_text(s, 1, b->address, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, b->port);
+	sqlite3_bind_int64(s, 3, b->until);
+	sqlite3_bind_int64(s, 4, b->last);
+	sqlite3_bind_int64(s, 5, b->offences);
+	sqlite3_bind_text(s, 6, b->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 7, b->manual);
+	return step_done(st, s);
+}
+
+int vs_store_ban_del(struct vs_store *st, const char *address, uint16_t port)
+{
+	sqlite3_stmt *s = st->stmt[ST_BAN_DEL];
+
+	sqlite3_bind_text(s, 1, address, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, port);
+	return step_done(st, s);
+}
+
+int vs_store_ban_foreach(struct vs_store *st,
+			 int (*fn)(const struct vs_ban_rec *b, void *arg),
+			 void *arg)
+{
+	sqlite3_stmt *s = st->stmt[ST_BAN_LIST];
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct vs_ban_rec b;
+		b.address = (const char *)sqlite3_column_text(s, 0);
+		b.port = (uint16_t)sqlite3_column_int(s, 1);
+		b.until = sqlite3_column_int64(s, 2);
+		b.last = sqlite3_column_int64(s, 3);
+		b.offences = (uint32_t)sqlite3_column_int64(s, 4);
+		b.reason = (const char *)sqlite3_column_text(s, 5);
+		b.manual = sqlite3_column_int(s, 6) != 0;
+		if (!b.address || !b.reason)
+			continue;
+		ret = fn(&b, arg);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = EIO;
+	sqlite3_reset(s);
+	return ret;
 }
 
 bool vs_user_name_valid(const char *name, size_t len)

@@ -3,7 +3,7 @@
  * state directory, in WAL mode.
  *
  * It keeps what must survive a restart or a kill -9: users (HA1 hashes per
- * algorithm, never passwords) and registrations.  A handle is one SQLite
+ * algorithm, never passwords), registrations and bans.  A handle is one SQLite
  * connection and belongs to one thread; each thread that needs the store
  * opens its own.  SQLite serialises writers across threads and processes
  * (the `voipshield user` command writes while the daemon runs).
@@ -82,6 +82,23 @@ int vs_store_binding_foreach(struct vs_store *st, uint64_t now,
 			     void *arg);
 /* Delete bindings that expired at or before now; returns how many, or -1. */
 int vs_store_binding_purge(struct vs_store *st, uint64_t now);
+
+/* Bans (shield/shield.h): by address and port (0 = any port). */
+struct vs_ban_rec {
+	const char *address; /* IPv4 or IPv6 as text */
+	uint16_t port;
+	int64_t until, last; /* seconds since the epoch */
+	uint32_t offences;
+	const char *reason;
+	bool manual;
+};
+
+int vs_store_ban_put(struct vs_store *st, const struct vs_ban_rec *b);
+int vs_store_ban_del(struct vs_store *st, const char *address, uint16_t port);
+/* Calls fn for each stored ban, soonest end first. */
+int vs_store_ban_foreach(struct vs_store *st,
+			 int (*fn)(const struct vs_ban_rec *b, void *arg),
+			 void *arg);
 
 /* True when name is acceptable as a user name (RFC 3261 user part
  * characters other than escapes, 1 to VS_USER_MAX bytes). */

@@ -20,7 +20,11 @@ struct vs_flow {
 	uint16_t worker;  /* owner of the socket or connection */
 	uint8_t tp;	  /* enum vs_transport */
 	uint8_t local;	  /* UDP: index of the listener socket it came on */
+	uint8_t listener; /* config listener it came in on (its zone), or
+			     VS_FLOW_NO_LISTENER */
 };
+
+#define VS_FLOW_NO_LISTENER 0xff
 
 /*
  * A flow as a token for a URI parameter (RFC 5626 5.2 in spirit): the

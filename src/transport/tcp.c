@@ -11,6 +11,7 @@
 #include "transport/tcp.h"
 
 #include <errno.h>
+#include <time.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +197,7 @@ static void handle_message(struct tcp_conn *c, const char *buf, size_t len)
 	flow.worker = (uint16_t)c->w->id;
 	flow.tp = VS_TP_TCP;
 	flow.local = 0;
+	flow.listener = c->listener;
 	if (vs_worker_sip_input(c->w, buf, len, &flow, &out)) {
 		if (tcp_conn_send(c, out.buf, out.len))
 			vs_stat_inc(&c->w->stats, VS_STAT_TX_TCP);
@@ -439,6 +441,15 @@ static void accept_one(struct tcp_listener *l, int fd,
 	struct tcp_conn *c;
 	enum connlimit_result lim;
 
+	if (w->srv.svc && w->srv.svc->shield) {
+		struct shield_ctx sc = {w->cfg, &w->stats, w->now_ms,
+					(int64_t)time(NULL)};
+		if (!shield_accept(w->srv.svc->shield, &sc, peer,
+				   l->listener)) {
+			close(fd);
+			return;
+		}
+	}
 	lim = connlimit_acquire(&w->d->connlimit, peer);
 	if (lim != CONNLIMIT_OK) {
 		char p[VS_IPSTR_MAX + 8];
@@ -457,6 +468,7 @@ static void accept_one(struct tcp_listener *l, int fd,
 	c = conn_new(w, fd, peer, EPOLLIN | EPOLLRDHUP);
 	if (!c)
 		return;
+	c->listener = l->listener;
 	vs_stat_inc(&w->stats, VS_STAT_TCP_ACCEPTED);
 	remember_peer(c);
 }
@@ -488,6 +500,7 @@ struct tcp_conn *tcp_conn_connect(struct vs_worker *w,
 		return NULL;
 	c->connecting = true;
 	c->want_out = true;
+	c->listener = VS_FLOW_NO_LISTENER;
 	vs_stat_inc(&w->stats, VS_STAT_TCP_CONNECTED);
 	remember_peer(c);
 	return c;

@@ -17,6 +17,7 @@ struct tcp_listener {
 	struct vs_io io;
 	struct vs_worker *w;
 	struct timer pause; /* out of descriptors: retry accepting later */
+	uint8_t listener;   /* in the configuration (its zone) */
 };
 
 struct tcp_conn {
@@ -43,6 +44,7 @@ struct tcp_conn {
 	bool want_out;
 	bool closing;
 	bool connecting; /* outbound, connect() not finished */
+	uint8_t listener; /* accepted on; VS_FLOW_NO_LISTENER when outbound */
 };
 
 int tcp_listener_attach(struct tcp_listener *l, struct vs_worker *w, int fd);

@@ -112,6 +112,7 @@ static void udp_readable(struct vs_io *io, uint32_t events)
 			flow.worker = (uint16_t)w->id;
 			flow.tp = VS_TP_UDP;
 			flow.local = u->index;
+			flow.listener = u->listener;
 			flow.peer.len = b->rx[i].msg_hdr.msg_namelen;
 			if (flow.peer.len > sizeof(flow.peer.u))
 				continue; /* not IPv4 or IPv6 */

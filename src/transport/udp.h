@@ -19,6 +19,7 @@ struct udp_sock {
 	struct vs_worker *w;
 	struct vs_sockaddr local;
 	uint8_t index; /* in the worker's socket array (same on every worker) */
+	uint8_t listener; /* in the configuration (its zone) */
 };
 
 /* Per-worker buffers for one batch in and one batch out. */

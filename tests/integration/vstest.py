@@ -34,7 +34,12 @@ def service_user_lines():
 class Daemon:
     """A voipshield process with its own config and state directory."""
 
-    def __init__(self, port, extra="", listen=None, server_extra="", domains=("localhost",)):
+    # Functional tests run with the shield's rate limits and bans off (they
+    # send bursts from one address on purpose); test_shield*.py turn it on.
+    NO_SHIELD = "shield = { enabled = false; };\n"
+
+    def __init__(self, port, extra="", listen=None, server_extra="", domains=("localhost",),
+                 shield=NO_SHIELD):
         self.port = port
         self.dir = tempfile.mkdtemp(prefix="vs-it-")
         os.chmod(self.dir, 0o755)
@@ -48,7 +53,7 @@ class Daemon:
                      "log = { level = \"info\"; };\n"
                      "listen = ( %s );\n%s\n" % (service_user_lines(), self.state,
                                                  ", ".join('"%s"' % x for x in domains), server_extra,
-                                                 listen, extra))
+                                                 listen, extra + "\n" + shield))
         self.write_config(self.text)
         self.proc = None
 

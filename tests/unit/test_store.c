@@ -132,7 +132,7 @@ static void test_open_creates_private_wal_db(void **state)
 	pragma_text(dir, "journal_mode", v, sizeof(v));
 	assert_string_equal(v, "wal");
 	pragma_text(dir, "user_version", v, sizeof(v));
-	assert_string_equal(v, "1");
+	assert_string_equal(v, "2");
 	vs_store_close(st);
 	vs_store_close(NULL); /* harmless */
 	remove_dir(dir);
@@ -383,7 +383,7 @@ static void test_reopen_and_versions(void **state)
 		vs_store_close(st);
 	}
 	pragma_text(dir, "user_version", v, sizeof(v));
-	assert_string_equal(v, "1");
+	assert_string_equal(v, "2");
 
 	/* Version 0 with the tables already there (an interrupted first
 	 * open): upgraded in place, nothing lost. */
@@ -392,7 +392,7 @@ static void test_reopen_and_versions(void **state)
 	assert_int_equal(get(st, "alice", "example.test", &got), 0);
 	vs_store_close(st);
 	pragma_text(dir, "user_version", v, sizeof(v));
-	assert_string_equal(v, "1");
+	assert_string_equal(v, "2");
 
 	/* Written by a newer voipshield: refused, and left alone. */
 	exec_sql(dir, "PRAGMA user_version = 99");
