@@ -2,9 +2,13 @@
 # All benchmarks, in one run:  bench/run.sh BUILD_DIR
 #  1. parser throughput on one core and callgrind instructions per message;
 #  2. stateless OPTIONS, VoIPShield against Kamailio, CPU per request;
-#  3. authenticated REGISTER and calls against Kamailio, and memory.
+#  3. authenticated REGISTER and calls against Kamailio, and memory;
+#  4. authenticated REGISTER against Kamailio with a persistent location
+#     table (usrloc db_mode 1 on db_sqlite), latency in microseconds, and
+#     memory per binding.
 # Environment: RATES, SECONDS, REPEAT for step 2 (see options_vs_kamailio.sh);
-# REG_RATES, CALL_RATES, USERS for step 3 (see proxy_vs_kamailio.sh).
+# REG_RATES, CALL_RATES, USERS for step 3 (see proxy_vs_kamailio.sh);
+# REG_RATES, SECONDS, REPEAT, MEM_USERS for step 4 (see register_vs_kamailio.sh).
 set -eu
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,3 +27,7 @@ echo "== Stateless OPTIONS: VoIPShield vs Kamailio =="
 echo
 echo "== Authenticated REGISTER and calls: VoIPShield vs Kamailio =="
 "$here/proxy_vs_kamailio.sh" "$build" "${REG_RATES:-200 500 1000}" "${CALL_RATES:-50 100 200}" "${SECONDS:-10}" "${REPEAT:-3}" "${USERS:-10000}"
+
+echo
+echo "== Authenticated REGISTER, bindings persisted by both: VoIPShield vs Kamailio (usrloc db_mode 1, db_sqlite) =="
+"$here/register_vs_kamailio.sh" "$build" "${REG_RATES:-200 500 1000}" "${SECONDS:-10}" "${REPEAT:-3}" "${MEM_USERS:-10000 100000}"
