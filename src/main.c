@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/ban_cmd.h"
 #include "cli/user_cmd.h"
 #include "core/config.h"
 #include "daemon/control.h"
@@ -43,6 +44,11 @@ static void usage(FILE *f)
 		"  user list                list users, their realm and digest algorithms\n"
 		"  user import FILE.csv     add or update users from CSV lines user,password\n"
 		"                           (FILE - reads standard input); all or nothing\n"
+		"\n"
+		"Bans (through the running daemon, else in the store for its next start):\n"
+		"  ban add ADDRESS [SECONDS] [NOTE]  ban an IPv4 or IPv6 address (default 3600 s)\n"
+		"  ban del ADDRESS          lift a ban and forget the address's history\n"
+		"  ban list                 active bans: address, reason, time left\n"
 		"\n"
 		"Signals: SIGTERM or SIGINT drain and stop; SIGHUP reloads the\n"
 		"configuration (a bad file is refused and the running one kept).\n"
@@ -86,6 +92,8 @@ static int command(const char *path, int argc, char **argv)
 		quiet.level = VS_LOG_WARN;
 		vs_log_configure(&quiet);
 		rc = vs_user_command(cfg, argc - 1, argv + 1);
+	} else if (strcmp(argv[0], "ban") == 0) {
+		rc = vs_ban_command(cfg, argc - 1, argv + 1);
 	} else {
 		rc = vs_control_request(cfg->state_dir, argv[0], stdout) ? 1 : 0;
 	}
@@ -130,12 +138,12 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc) {
 		const char *cmd = argv[optind];
-		bool user = strcmp(cmd, "user") == 0;
+		bool user = strcmp(cmd, "user") == 0 || strcmp(cmd, "ban") == 0;
 		if ((!user && optind + 1 < argc) ||
 		    (!user && strcmp(cmd, "stats") && strcmp(cmd, "reload") &&
 		     strcmp(cmd, "version"))) {
 			fprintf(stderr,
-				"voipshield: unknown command '%s' (stats, reload, version, user). Try 'voipshield --help'.\n",
+				"voipshield: unknown command '%s' (stats, reload, version, user, ban). Try 'voipshield --help'.\n",
 				cmd);
 			return 2;
 		}

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -79,7 +80,8 @@ int vs_control_read_command(int fd, char *buf, size_t size)
 	return -1;
 }
 
-int vs_control_request(const char *state_dir, const char *cmd, FILE *out)
+static int request(const char *state_dir, const char *cmd, FILE *out,
+		   bool quiet_if_absent)
 {
 	struct sockaddr_un sun;
 	char err[256], buf[4096];
@@ -92,12 +94,15 @@ int vs_control_request(const char *state_dir, const char *cmd, FILE *out)
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		if (quiet_if_absent && (e == ENOENT || e == ECONNREFUSED))
+			return 1;
 		fprintf(stderr,
 			"voipshield: cannot reach the daemon at %s: %s\n"
 			"  Is voipshield running with this configuration's server.state_dir?\n",
-			sun.sun_path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+			sun.sun_path, strerror(e));
 		return -1;
 	}
 	/* A daemon that accepts but never answers must not hang the CLI. */
@@ -122,4 +127,14 @@ int vs_control_request(const char *state_dir, const char *cmd, FILE *out)
 	}
 	close(fd);
 	return 0;
+}
+
+int vs_control_request(const char *state_dir, const char *cmd, FILE *out)
+{
+	return request(state_dir, cmd, out, false);
+}
+
+int vs_control_try(const char *state_dir, const char *cmd, FILE *out)
+{
+	return request(state_dir, cmd, out, true);
 }

@@ -21,5 +21,8 @@ int vs_control_read_command(int fd, char *buf, size_t size);
 /* Client side: send cmd, copy the answer to out; returns 0, or -1 with a
  * message on stderr. */
 int vs_control_request(const char *state_dir, const char *cmd, FILE *out);
+/* The same, but 1 without a message when no daemon listens (the socket is
+ * missing or refuses): the caller then works on the store itself. */
+int vs_control_try(const char *state_dir, const char *cmd, FILE *out);
 
 #endif

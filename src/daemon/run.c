@@ -319,7 +319,7 @@ static int reload(struct run *r, char *msg, size_t msglen)
 static void serve_control(struct run *r)
 {
 	for (;;) {
-		char cmd[128], msg[8192];
+		char cmd[512], msg[8192];
 		int fd = accept4(r->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
 		FILE *f;
 
