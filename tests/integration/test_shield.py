@@ -200,6 +200,19 @@ try:
     c.check("a ban event names the source and says until when",
             any(e["event"] == "ban" and e.get("source") == "127.0.0.4" and "until" in e for e in ev))
 
+    # The fail2ban example filter matches the automatic bans (when fail2ban
+    # is installed; it is not a test dependency).
+    f2b = "/usr/bin/fail2ban-regex"
+    if os.path.exists(f2b):
+        src = os.path.join(os.environ.get("VS_SRC", os.path.join(os.path.dirname(__file__), "..", "..")),
+                           "examples", "fail2ban", "voipshield.conf")
+        r = subprocess.run([f2b, os.path.join(d.state, "voipshield-events.log"), src],
+                           capture_output=True, text=True, timeout=60)
+        auto = sum(1 for e in ev if e["event"] == "ban" and e.get("reason") != "manual")
+        m = [l for l in r.stdout.splitlines() if l.startswith("Lines:")]
+        c.check("examples/fail2ban matches each automatic ban (%d)" % auto,
+                m and (", %d matched" % auto) in m[0], m)
+
     # --- bans survive kill -9; offline ban add ----------------------------------
     d.proc.kill()
     d.proc.wait()

@@ -158,6 +158,85 @@ static void test_needs_restart(void **state)
 	free(a);
 }
 
+static void test_zones_and_shield(void **state)
+{
+	(void)state;
+	/* Defaults: one zone that allows everything; the shield on. */
+	assert_int_equal(load(minimal), 0);
+	assert_int_equal(cfg.nzones, 1);
+	assert_int_equal(cfg.zones[0].nallow, 0);
+	assert_true(cfg.zones[0].auth);
+	assert_true(cfg.shield.enabled);
+	assert_int_equal(cfg.shield.rate[VS_BUCKET_INVITE].rate, 5);
+	assert_string_equal(cfg.events.file, "voipshield-events.log");
+
+	assert_int_equal(load(
+		"listen = ( { address = \"127.0.0.1\"; zone = \"pbx\"; },\n"
+		"           { address = \"127.0.0.2\"; } );\n"
+		"upstream = { routes = ( { name = \"trunk\"; address = \"192.0.2.1\"; },\n"
+		"                        { name = \"pbx\"; address = \"192.0.2.2\"; } ); };\n"
+		"zones = ( { name = \"internet\"; deny = [ \"198.51.100.0/24\" ];\n"
+		"            methods = [ \"REGISTER\", \"INVITE\", \"other\" ]; routes = [ \"pbx\" ]; },\n"
+		"          { name = \"pbx\"; allow = [ \"192.0.2.2\", \"2001:db8::/32\" ]; auth = false; } );\n"
+		"shield = { key = \"ip_port\"; over_limit = \"drop\";\n"
+		"  rate = { invite = { rate = 2; burst = 4; }; };\n"
+		"  ban = { time = 60; max_time = 120; distinct_users = 5; };\n"
+		"  lockout = { failures = 3; }; scanners = [ \"evil\" ]; };\n"
+		"events = { file = \"\"; syslog = true; rate = 3; };\n"), 0);
+	assert_int_equal(cfg.nzones, 2);
+	assert_int_equal(cfg.listen[0].zone, 1);
+	assert_int_equal(cfg.listen[1].zone, 0);
+	assert_int_equal(cfg.zones[0].routes, 1u << 1);
+	assert_int_equal(cfg.zones[0].methods,
+			 (1u << SIP_METHOD_REGISTER) | (1u << SIP_METHOD_INVITE) |
+				 (1u << SIP_METHOD_OTHER));
+	assert_int_equal(cfg.zones[1].nallow, 2);
+	assert_false(cfg.zones[1].auth);
+	assert_true(cfg.shield.key_port);
+	assert_false(cfg.shield.over_limit_reply);
+	assert_int_equal(cfg.shield.rate[VS_BUCKET_INVITE].burst, 4);
+	assert_int_equal(cfg.shield.rate[VS_BUCKET_REGISTER].rate, 10);
+	assert_int_equal(cfg.shield.ban_max_time, 120);
+	assert_int_equal(cfg.shield.lockout_failures, 3);
+	assert_int_equal(cfg.shield.nscanners, 1);
+	assert_string_equal(cfg.events.file, "");
+	assert_true(cfg.events.syslog);
+
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; zone = \"dmz\"; } );\n"), -1);
+	assert_err_at(1, "listener zone 'dmz' is not defined");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "zones = ( { name = \"a\"; routes = [ \"nope\" ]; } );\n"), -1);
+	assert_err_at(2, "zone route 'nope' is not the name of an upstream route");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "zones = ( { name = \"a\"; methods = [ \"invite\" ]; } );\n"), -1);
+	assert_err_at(2, "method 'invite' is not a SIP method");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "zones = ( { name = \"a\"; }, { name = \"a\"; } );\n"), -1);
+	assert_err_at(2, "zone name 'a' is used twice");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "shield = {\n key = \"mac\"; };\n"), -1);
+	assert_err_at(3, "shield key 'mac'");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "shield = { ban = {\n time = 600; max_time = 60; }; };\n"), -1);
+	assert_err_at(2, "max_time (60) is shorter");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "shield = { rate = { invite = {\n rate = 1000; burst = 2; }; }; };\n"), -1);
+	assert_err_at(2, "burst 2 is smaller than a tenth");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "shield = { never_ban = [\n \"10.0.0.0/33\" ]; };\n"), -1);
+	assert_err_at(2, "never_ban entry 1");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "shield = { max_sources = 1000; };\n"), 0);
+	{
+		struct vs_config *a = malloc(sizeof(*a));
+		memcpy(a, &cfg, sizeof(*a));
+		assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+				      "shield = { max_sources = 2000; };\n"), 0);
+		assert_true(vs_config_needs_restart(a, &cfg));
+		free(a);
+	}
+}
+
 static void test_example_is_valid(void **state)
 {
 	(void)state;
@@ -178,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_listen_required_and_unique),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_needs_restart),
+		cmocka_unit_test(test_zones_and_shield),
 		cmocka_unit_test(test_example_is_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
