@@ -132,7 +132,7 @@ static struct src_state *src_enter(struct shield *s, const struct shield_ctx *c,
 	uint32_t now_s = (uint32_t)(c->now_ms / 1000);
 
 	*sh = srctab_lock(&s->src, k);
-	st = srctab_get(*sh, k, true, NULL, NULL);
+	st = srctab_get(*sh, k, true, NULL, NULL, NULL);
 	if (now_s - st->window >= c->cfg->shield.window || !st->window) {
 		st->window = now_s ? now_s : 1;
 		st->excess = st->malformed = st->auth_failed = 0;
@@ -193,11 +193,13 @@ void shield_ban(struct shield *s, const struct shield_ctx *c,
 	struct srctab_shard *sh;
 	struct ban_entry *be;
 	struct shield_ban copy;
+	struct srctab_key old;
+	bool evicted;
 
 	if (!manual && exempt_key(c->cfg, &k))
 		return;
 	sh = srctab_lock(&s->bans, &k);
-	be = srctab_get(sh, &k, true, NULL, NULL);
+	be = srctab_get(sh, &k, true, NULL, &evicted, &old);
 	if (!manual && !be->lifted && be->b.until > c->wall) {
 		srctab_unlock(sh);
 		return; /* already banned */
@@ -220,8 +222,13 @@ void shield_ban(struct shield *s, const struct shield_ctx *c,
 	be->lifted = false;
 	copy = be->b;
 	srctab_unlock(sh);
-	if (s->persist)
+	if (s->persist) {
+		/* The table is full: the entry that made room leaves the
+		 * store too, so that the store is bounded like the table. */
+		if (evicted)
+			s->persist(s->persist_ctx, &old, NULL);
 		s->persist(s->persist_ctx, &k, &copy);
+	}
 	if (c->stats) {
 		vs_stat_inc(c->stats, VS_STAT_SHIELD_BANS);
 		vs_stat_inc(c->stats, VS_STAT_SHIELD_BAN_MANUAL + why);
@@ -234,7 +241,7 @@ bool shield_unban(struct shield *s, const struct shield_ctx *c,
 		  const struct srctab_key *k)
 {
 	struct srctab_shard *sh = srctab_lock(&s->bans, k);
-	struct ban_entry *be = srctab_get(sh, k, false, NULL, NULL);
+	struct ban_entry *be = srctab_get(sh, k, false, NULL, NULL, NULL);
 	bool active = be && !be->lifted && be->b.until > c->wall;
 	bool found = be != NULL;
 
@@ -257,7 +264,7 @@ bool shield_is_banned(struct shield *s, const struct srctab_key *k,
 		      int64_t wall)
 {
 	struct srctab_shard *sh = srctab_lock(&s->bans, k);
-	struct ban_entry *be = srctab_get(sh, k, false, NULL, NULL);
+	struct ban_entry *be = srctab_get(sh, k, false, NULL, NULL, NULL);
 	bool banned = be && !be->lifted && be->b.until > wall;
 
 	srctab_unlock(sh);
@@ -268,7 +275,7 @@ void shield_ban_restore(struct shield *s, const struct srctab_key *k,
 			const struct shield_ban *b)
 {
 	struct srctab_shard *sh = srctab_lock(&s->bans, k);
-	struct ban_entry *be = srctab_get(sh, k, true, NULL, NULL);
+	struct ban_entry *be = srctab_get(sh, k, true, NULL, NULL, NULL);
 
 	be->b = *b;
 	be->lifted = false;
@@ -636,7 +643,7 @@ bool shield_auth_result(struct shield *s, const struct shield_ctx *c,
 
 	/* The user: lockout. */
 	sh = srctab_lock(&s->users, &uk);
-	us = srctab_get(sh, &uk, true, NULL, NULL);
+	us = srctab_get(sh, &uk, true, NULL, NULL, NULL);
 	if (now_s - us->window >= sc->window || !us->window) {
 		us->window = now_s ? now_s : 1;
 		us->failures = 0;

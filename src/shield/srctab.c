@@ -233,7 +233,8 @@ static uint32_t find(struct srctab_shard *s, const struct srctab_key *k,
 }
 
 void *srctab_get(struct srctab_shard *s, const struct srctab_key *k,
-		 bool create, bool *created, bool *evicted)
+		 bool create, bool *created, bool *evicted,
+		 struct srctab_key *old)
 {
 	uint32_t h = key_hash(k), i = find(s, k, h);
 	struct node *n;
@@ -252,6 +253,8 @@ void *srctab_get(struct srctab_shard *s, const struct srctab_key *k,
 	if (!create)
 		return NULL;
 	if (s->free == NIL) {
+		if (old)
+			*old = node_at(s, s->tail)->key;
 		remove_node(s, s->tail);
 		if (evicted)
 			*evicted = true;

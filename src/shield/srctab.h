@@ -57,11 +57,13 @@ void srctab_unlock(struct srctab_shard *s);
 /*
  * In a locked shard: the value for k, or NULL.  With create, a missing
  * entry is added with a zeroed value (evicting the least recently used
- * one when the shard is full; *evicted is then set) and *created is set.
+ * one when the shard is full; *evicted is then set and, when old is not
+ * NULL, the evicted key copied there) and *created is set.
  * A found entry becomes the most recently used.
  */
 void *srctab_get(struct srctab_shard *s, const struct srctab_key *k,
-		 bool create, bool *created, bool *evicted);
+		 bool create, bool *created, bool *evicted,
+		 struct srctab_key *old);
 /* Remove k from its locked shard; true if it was there. */
 bool srctab_del(struct srctab_shard *s, const struct srctab_key *k);
 /* Entries in use, over all shards (takes each lock in turn). */

@@ -110,7 +110,7 @@ static void test_srctab_bounded_lru(void **state)
 	assert_int_equal(srctab_init(&t, 128, 8), 0);
 	srctab_key_parse("192.0.2.1", &first);
 	s = srctab_lock(&t, &first);
-	assert_non_null(srctab_get(s, &first, true, &created, NULL));
+	assert_non_null(srctab_get(s, &first, true, &created, NULL, NULL));
 	assert_true(created);
 	srctab_unlock(s);
 	/* 100,000 spoofed sources: the table never holds more than it can,
@@ -120,12 +120,12 @@ static void test_srctab_bounded_lru(void **state)
 		k.ip[10] = k.ip[11] = 0xff;
 		memcpy(k.ip + 12, &i, 4);
 		s = srctab_lock(&t, &k);
-		assert_non_null(srctab_get(s, &k, true, &created, &evicted));
+		assert_non_null(srctab_get(s, &k, true, &created, &evicted, NULL));
 		evictions += evicted;
 		srctab_unlock(s);
 		if (i % 16 == 0) {
 			s = srctab_lock(&t, &first);
-			assert_non_null(srctab_get(s, &first, false, NULL, NULL));
+			assert_non_null(srctab_get(s, &first, false, NULL, NULL, NULL));
 			srctab_unlock(s);
 		}
 	}
