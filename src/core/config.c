@@ -74,6 +74,7 @@ void vs_config_defaults(struct vs_config *cfg)
 	cfg->tsx_t4 = 5000;
 	cfg->tsx_max = 65536;
 	vs_config_shield_defaults(cfg);
+	vs_config_policy_defaults(cfg);
 }
 
 /* Refuse keys we do not know: a typo must not silently become a default. */
@@ -707,7 +708,7 @@ int vs_config_load(const char *path, struct vs_config *cfg, char *err,
 	static const char *const top[] = {"server", "log", "listen", "limits",
 					  "tcp", "auth", "registrar",
 					  "transactions", "upstream", "zones",
-					  "shield", "events", NULL};
+					  "shield", "events", "policy", NULL};
 	struct loader ld = {path, err, errlen, false};
 	config_t c;
 
@@ -754,6 +755,8 @@ int vs_config_load(const char *path, struct vs_config *cfg, char *err,
 		load_shield(&ld, &c, cfg);
 	if (!ld.failed)
 		load_events(&ld, &c, cfg);
+	if (!ld.failed)
+		load_policy(&ld, &c, cfg);
 	config_destroy(&c);
 	return ld.failed ? -1 : 0;
 }
@@ -769,7 +772,8 @@ bool vs_config_needs_restart(const struct vs_config *a,
 	    a->reg_max_bindings != b->reg_max_bindings ||
 	    a->shield.max_sources != b->shield.max_sources ||
 	    a->shield.max_bans != b->shield.max_bans ||
-	    a->shield.max_users != b->shield.max_users)
+	    a->shield.max_users != b->shield.max_users ||
+	    a->policy.max_dialogs != b->policy.max_dialogs)
 		return true;
 	for (size_t i = 0; i < a->nlisten; i++) {
 		if (a->listen[i].transports != b->listen[i].transports ||

@@ -114,6 +114,64 @@ struct vs_shield_conf {
 	uint8_t nscanners;
 };
 
+/*
+ * SPIT and toll-fraud policy (threats T10, T11; docs/policy.md).  Patterns
+ * live in one pool: "+1900" (a prefix of the user part: a number),
+ * "@spam.example" (a domain), "sip:robo@spam.example" (one address).
+ */
+#define VS_POLICY_MAX_PATTERNS 4096
+#define VS_POLICY_POOL 65536
+#define VS_POLICY_MAX_GROUPS 32
+#define VS_POLICY_MAX_ACCOUNTS 1024
+
+enum vs_pattern_kind { VS_PAT_PREFIX, VS_PAT_DOMAIN, VS_PAT_URI };
+
+struct vs_pattern {
+	uint32_t off;	 /* into vs_policy_conf.pool: user part or domain */
+	uint16_t len;	 /* of the user part (URI: up to the '@') */
+	uint16_t hlen;	 /* URI: the host's length after the '@' */
+	uint8_t kind;	 /* enum vs_pattern_kind */
+};
+
+/* A slice of vs_policy_conf.patterns. */
+struct vs_pattern_list {
+	uint16_t first, n;
+};
+
+struct vs_policy_rules {
+	struct vs_pattern_list block_callers, allow_callers, deny_destinations;
+	uint32_t max_concurrent; /* 0: no limit */
+	uint32_t max_per_hour;	 /* 0: no limit */
+	int8_t reject_anonymous; /* -1: inherit */
+};
+
+struct vs_policy_group {
+	char name[32];
+	struct vs_policy_rules r;
+};
+
+struct vs_policy_account {
+	char user[65];
+	int16_t group; /* index, or -1 */
+	struct vs_policy_rules r;
+};
+
+struct vs_policy_conf {
+	struct vs_policy_rules global;
+	uint32_t caller_rate;	   /* calls a minute per caller, untrusted */
+	uint32_t max_dialogs;	   /* calls tracked for the limits */
+	uint32_t call_timeout;	   /* seconds a tracked call may last */
+	struct vs_policy_group groups[VS_POLICY_MAX_GROUPS];
+	uint8_t ngroups;
+	uint16_t naccounts;
+	bool track; /* some account has a concurrent-call limit */
+	struct vs_pattern patterns[VS_POLICY_MAX_PATTERNS];
+	uint16_t npatterns;
+	char pool[VS_POLICY_POOL];
+	uint32_t pool_used;
+	struct vs_policy_account accounts[VS_POLICY_MAX_ACCOUNTS]; /* by user */
+};
+
 struct vs_events_conf {
 	char file[PATH_MAX]; /* "" = none; relative to state_dir */
 	bool syslog;
@@ -178,6 +236,7 @@ struct vs_config {
 	uint8_t nzones;
 	struct vs_shield_conf shield;
 	struct vs_events_conf events;
+	struct vs_policy_conf policy;
 };
 
 /* Parse "192.0.2.0/24", "2001:db8::/32" or a bare address.  0 or EINVAL. */

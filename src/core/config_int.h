@@ -38,5 +38,8 @@ void vs_config_shield_defaults(struct vs_config *cfg);
 void load_zones(struct loader *ld, const config_t *c, struct vs_config *cfg);
 void load_shield(struct loader *ld, const config_t *c, struct vs_config *cfg);
 void load_events(struct loader *ld, const config_t *c, struct vs_config *cfg);
+/* config_policy.c */
+void vs_config_policy_defaults(struct vs_config *cfg);
+void load_policy(struct loader *ld, const config_t *c, struct vs_config *cfg);
 
 #endif

@@ -83,7 +83,14 @@
 	X(SHIELD_UNBANS, "shield.unbans")                                      \
 	X(SHIELD_SCANNERS, "shield.scanners")                                  \
 	X(SHIELD_LOCKOUTS, "shield.lockouts")                                  \
-	X(SHIELD_LOCKED, "shield.locked_user_attempts")
+	X(SHIELD_LOCKED, "shield.locked_user_attempts")                        \
+	X(POLICY_ANONYMOUS, "policy.anonymous_rejected")                       \
+	X(POLICY_BLOCKED, "policy.callers_blocked")                            \
+	X(POLICY_CALLER_RATE, "policy.caller_rate_limited")                    \
+	X(POLICY_DESTINATION, "policy.destinations_denied")                    \
+	X(POLICY_HOURLY, "policy.hourly_limit")                                \
+	X(POLICY_CONCURRENT, "policy.concurrent_limit")                        \
+	X(POLICY_TIMEOUT, "policy.calls_timed_out")
 
 enum vs_stat {
 #define X(id, name) VS_STAT_##id,

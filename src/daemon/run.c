@@ -230,6 +230,8 @@ static void write_stats(struct run *r, FILE *f)
 		fprintf(f, "registrar.bindings %u\n", loc_count(&r->d.loc));
 		fprintf(f, "shield.bans_active %u\n",
 			atomic_load(&r->d.bans_active));
+		fprintf(f, "policy.calls_counted %u\n",
+			atomic_load(&r->d.calls_counted));
 		fprintf(f, "shield.sources_tracked %u\n",
 			srctab_count(&r->d.shield.src));
 		fprintf(f, "events.written %llu\n",

@@ -111,6 +111,11 @@ int vs_daemon_shield_start(struct vs_daemon *d, const struct vs_config *cfg,
 		snprintf(err, errlen, "out of memory for the shield tables (shield.max_sources, max_bans, max_users)");
 		return -1;
 	}
+	if (policy_init(&d->policy, cfg, &d->events)) {
+		snprintf(err, errlen, "out of memory for the policy tables (policy.max_dialogs, shield.max_users)");
+		return -1;
+	}
+	d->svc.policy = &d->policy;
 	d->shield.persist = persist;
 	d->shield.persist_ctx = d;
 	if (vs_store_open(cfg->state_dir, &st, err, errlen))
@@ -148,6 +153,7 @@ void vs_daemon_shield_free(struct vs_daemon *d)
 	if (!d->shield.events)
 		return; /* never started */
 	shield_free(&d->shield);
+	policy_free(&d->policy);
 	vs_events_close(&d->events);
 	d->shield.events = NULL;
 }

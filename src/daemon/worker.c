@@ -221,6 +221,8 @@ static void sweep_timer(struct timer *t, void *arg)
 				       (int64_t)time(NULL)};
 		atomic_store(&w->d->bans_active,
 			     shield_sweep(&w->d->shield, &c));
+		atomic_store(&w->d->calls_counted,
+			     policy_sweep(&w->d->policy, &c));
 	}
 	if (b) {
 		n = loc_sweep(&w->d->loc, (uint64_t)time(NULL), SWEEP_SHARDS,

@@ -27,6 +27,7 @@
 #include "transport/udp.h"
 #include "events/event.h"
 #include "shield/shield.h"
+#include "shield/policy.h"
 #include <stdio.h>
 
 struct vs_daemon;
@@ -85,9 +86,11 @@ struct vs_daemon {
 	uint8_t secret[AUTH_SECRET_LEN];
 	struct sip_services svc;
 	struct shield shield;
+	struct policy policy;
 	struct vs_events events;
 	struct vs_stats ctl_stats; /* decisions made on the main thread */
 	_Atomic uint32_t bans_active; /* as of the last sweep */
+	_Atomic uint32_t calls_counted; /* by the policy, as of the last sweep */
 };
 
 /* Open the shared SIP services (after the privilege drop and --daemon's

@@ -26,6 +26,7 @@
 #include "core/hash.h"
 #include "core/log.h"
 #include "proxy/server_int.h"
+#include "shield/policy.h"
 #include "registrar/registrar.h"
 #include "store/store.h"
 
@@ -61,6 +62,8 @@ struct proxy_ctx {
 	char *req; /* the request as received, for our own responses */
 	size_t req_len;
 	struct vs_flow in_flow;
+	bool tracked, answered; /* a call counted by the policy */
+	struct srctab_key dialog;
 };
 
 static __thread char txbuf[MSG_MAX];
@@ -300,6 +303,8 @@ static void ctx_unref(struct proxy_ctx *ctx)
 	if (--ctx->refs)
 		return;
 	timer_stop(ctx->srv->tsx->wheel, &ctx->timer_c);
+	if (ctx->tracked && !ctx->answered)
+		policy_call_end(ctx->srv->svc->policy, &ctx->dialog);
 	if (ctx->st) {
 		if (ctx->st->user == ctx)
 			ctx->st->user = NULL;
@@ -321,6 +326,14 @@ static void send_up(struct proxy_ctx *ctx, uint16_t status, const char *buf,
 		return;
 	(void)sip_tsx_respond(ctx->st, status, buf, len, false);
 	vs_stat_inc(ctx->srv->stats, VS_STAT_PROXY_RESP_FWD);
+	if (status >= 200 && status < 300)
+		ctx->answered = true; /* counted until its BYE */
+	if (status >= 300 && ctx->tracked) {
+		/* The call failed: it stops counting now, not when the
+		 * branches' transactions end. */
+		policy_call_end(ctx->srv->svc->policy, &ctx->dialog);
+		ctx->tracked = false;
+	}
 	if (status >= 200)
 		ctx->final_sent = true;
 }
@@ -612,6 +625,11 @@ static bool forward(struct sip_server *srv, const struct sip_input *in,
 	ctx->srv = srv;
 	ctx->invite = m->method == SIP_METHOD_INVITE;
 	ctx->in_flow = *in->flow;
+	if (srv->dlg_pending && ctx->invite) {
+		ctx->tracked = true;
+		ctx->dialog = srv->dlg_key;
+		srv->dlg_pending = false;
+	}
 	sip_tsx_link_get(st);
 	ctx->st = st;
 	st->user = ctx;
@@ -930,9 +948,64 @@ static bool to_local_user(struct sip_server *srv, const struct sip_input *in,
 	return r;
 }
 
-/* Out of a dialog: authenticate, check the caller, find the target. */
+/* SPIT and toll-fraud policy for a new call: 0 to go on, else the
+ * answer has been written.  A call the policy counts is handed to
+ * forward() through srv->dlg_pending. */
+static int call_policy(struct sip_server *srv, const struct sip_input *in,
+		       struct mbuf *out, struct sip_tsx *st,
+		       const struct pl *caller, bool *replied)
+{
+	const struct sip_msg *m = &srv->msg;
+	struct shield_ctx c;
+	struct policy_call call;
+	struct policy_verdict v;
+	char aor[LOC_AOR_MAX + 1];
+
+	if (m->method != SIP_METHOD_INVITE || !srv->svc->policy ||
+	    !srv_shield(srv, &c))
+		return 0;
+	memset(&call, 0, sizeof(call));
+	call.m = m;
+	call.flow = in->flow;
+	call.caller_account = *caller;
+	if (registrar_aor(srv->cfg, srv->local, &m->ruri, aor) == 0)
+		call.callee_account = m->ruri.user;
+	call.untrusted = !trusted_source(srv, &in->flow->peer);
+	policy_check_call(srv->svc->policy, &c, &call, &v);
+	if (v.status) {
+		*replied = srv_tsx_reply(srv, in, out, st, v.status, v.reason,
+					 NULL);
+		return -1;
+	}
+	if (v.tracked) {
+		srv->dlg_pending = true;
+		srv->dlg_key = v.dialog;
+	}
+	return 0;
+}
+
+static bool out_of_dialog_call(struct sip_server *srv,
+			       const struct sip_input *in, struct mbuf *out,
+			       struct sip_tsx *st);
+
+/* Out of a dialog; a call the policy counted but that was answered here
+ * (404, 480, ...) before reaching forward() stops counting. */
 static bool out_of_dialog(struct sip_server *srv, const struct sip_input *in,
 			  struct mbuf *out, struct sip_tsx *st)
+{
+	bool r = out_of_dialog_call(srv, in, out, st);
+
+	if (srv->dlg_pending) {
+		srv->dlg_pending = false;
+		policy_call_end(srv->svc->policy, &srv->dlg_key);
+	}
+	return r;
+}
+
+/* Authenticate, check the caller and the policy, find the target. */
+static bool out_of_dialog_call(struct sip_server *srv,
+			       const struct sip_input *in, struct mbuf *out,
+			       struct sip_tsx *st)
 {
 	static __thread char hdrs[4096];
 	static __thread struct route_set rs;
@@ -940,7 +1013,7 @@ static bool out_of_dialog(struct sip_server *srv, const struct sip_input *in,
 	char aor[LOC_AOR_MAX + 1];
 	struct auth_params ap;
 	struct mbuf hb;
-	struct pl user;
+	struct pl user = {NULL, 0};
 	bool stale = false;
 	int popped, err;
 
@@ -982,6 +1055,11 @@ static bool out_of_dialog(struct sip_server *srv, const struct sip_input *in,
 					     "Forbidden: From is not the authenticated user",
 					     NULL);
 		}
+	}
+	{
+		bool replied = false;
+		if (call_policy(srv, in, out, st, &user, &replied))
+			return replied;
 	}
 	if ((unsigned)popped < rs.n) {
 		/* Further Route values: loose routing onwards, but only for
@@ -1084,6 +1162,16 @@ static bool in_dialog(struct sip_server *srv, const struct sip_input *in,
 	err = route_target(&rs, (unsigned)popped, end, ruri_raw, ruri, true, &tg);
 	if (err)
 		return reply_route_error(srv, in, out, st, err);
+	if (m->method == SIP_METHOD_BYE && srv->svc->policy &&
+	    srv->cfg->policy.track) {
+		/* The call ends, whichever side hangs up. */
+		struct srctab_key k;
+		policy_dialog_key(&m->call_id, &m->from.tag, &k);
+		if (!policy_call_end(srv->svc->policy, &k)) {
+			policy_dialog_key(&m->call_id, &m->to.tag, &k);
+			(void)policy_call_end(srv->svc->policy, &k);
+		}
+	}
 	return forward(srv, in, out, st, &tg, 1);
 }
 

@@ -21,9 +21,11 @@
 #include "sip/tsx.h"
 #include "transport/alias.h"
 #include "transport/flow.h"
+#include "shield/srctab.h"
 
 struct vs_store;
 struct shield;
+struct policy;
 
 /* State shared by every worker (owned by the daemon). */
 struct sip_services {
@@ -33,6 +35,7 @@ struct sip_services {
 	struct auth_nc_table *nc;
 	struct tcp_alias_table *aliases;
 	struct shield *shield; /* NULL: no shield (benchmarks, fuzzers) */
+	struct policy *policy; /* SPIT and toll-fraud policy, or NULL */
 };
 
 struct sip_server {
@@ -52,6 +55,9 @@ struct sip_server {
 	/* The server of another worker (to hand it a message). */
 	struct sip_server *(*server_of)(void *ctx, unsigned worker);
 	unsigned worker; /* this server's worker id */
+	/* A new call the policy counts, on its way to forward(). */
+	bool dlg_pending;
+	struct srctab_key dlg_key;
 };
 
 struct sip_input {

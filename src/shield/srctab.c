@@ -32,6 +32,8 @@ struct srctab_shard {
 	uint32_t *buckets;
 	uint8_t *nodes;
 	size_t node_size, value_size;
+	srctab_evict_h evict;
+	void *evict_arg;
 } __attribute__((aligned(64)));
 
 static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -155,6 +157,14 @@ void srctab_free(struct srctab *t)
 	memset(t, 0, sizeof(*t));
 }
 
+void srctab_on_evict(struct srctab *t, srctab_evict_h fn, void *arg)
+{
+	for (unsigned i = 0; i < t->nshards; i++) {
+		t->shards[i].evict = fn;
+		t->shards[i].evict_arg = arg;
+	}
+}
+
 struct srctab_shard *srctab_lock(struct srctab *t, const struct srctab_key *k)
 {
 	/* The shard comes from bits the bucket index does not use. */
@@ -253,8 +263,11 @@ void *srctab_get(struct srctab_shard *s, const struct srctab_key *k,
 	if (!create)
 		return NULL;
 	if (s->free == NIL) {
+		struct node *victim = node_at(s, s->tail);
 		if (old)
-			*old = node_at(s, s->tail)->key;
+			*old = victim->key;
+		if (s->evict)
+			s->evict(&victim->key, value_of(victim), s->evict_arg);
 		remove_node(s, s->tail);
 		if (evicted)
 			*evicted = true;

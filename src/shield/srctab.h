@@ -47,9 +47,15 @@ struct srctab {
 	uint32_t capacity; /* in total */
 };
 
+/* Called (with the shard locked) for an entry evicted to make room. */
+typedef void (*srctab_evict_h)(const struct srctab_key *k, void *value,
+			       void *arg);
+
 /* Room for capacity entries of value_size bytes.  0 or ENOMEM. */
 int srctab_init(struct srctab *t, uint32_t capacity, size_t value_size);
 void srctab_free(struct srctab *t);
+/* Be told of evictions (set before the table is shared). */
+void srctab_on_evict(struct srctab *t, srctab_evict_h fn, void *arg);
 
 /* Lock the shard that holds k. */
 struct srctab_shard *srctab_lock(struct srctab *t, const struct srctab_key *k);
