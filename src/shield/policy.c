@@ -228,9 +228,12 @@ void policy_dialog_key(const struct pl *call_id, const struct pl *tag,
 	size_t a = call_id->l > 300 ? 300 : call_id->l;
 	size_t b = tag->l > 200 ? 200 : tag->l;
 
-	memcpy(buf, call_id->p, a);
+	/* A request without a From tag (RFC 2543) has an empty one. */
+	if (a)
+		memcpy(buf, call_id->p, a);
 	buf[a] = 0;
-	memcpy(buf + a + 1, tag->p, b);
+	if (b)
+		memcpy(buf + a + 1, tag->p, b);
 	srctab_key_of_name(buf, a + 1 + b, k);
 }
 

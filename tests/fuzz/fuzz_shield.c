@@ -2,7 +2,8 @@
  * fuzz_shield.c - the shield's input paths driven by a script of
  * operations: packets (zone lists, bans, token buckets), parsed requests
  * (scanner User-Agents), malformed messages, challenges, login results,
- * bans, unbans, sweeps and clock jumps, from a handful of sources, on
+ * bans, unbans, sweeps and clock jumps, and the call policy (callers,
+ * destinations, limits, calls ending), from a handful of sources, on
  * tables small enough to fill.  Checks: no crash, tables within their
  * caps, every event formats as one line of printable ASCII.
  *
@@ -13,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "core/hash.h"
 #include "events/event.h"
+#include "shield/policy.h"
 #include "shield/shield.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -24,15 +27,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct vs_config cfg;
 static struct sip_msg msg;
 
+/* The policy rules come from a real configuration file. */
+static const char policy_conf[] =
+	"listen = ( { address = \"127.0.0.1\"; } );\n"
+	"policy = { block_callers = [ \"@evil.example\", \"+1900\", \"sip:robo@x.example\" ];\n"
+	"  allow_callers = [ \"sip:friend@evil.example\" ]; reject_anonymous = true;\n"
+	"  deny_destinations = [ \"00900\" ]; caller_rate = 3; max_dialogs = 64;\n"
+	"  groups = ( { name = \"g\"; deny_destinations = [ \"00\" ]; max_per_hour = 4; } );\n"
+	"  accounts = ( { user = \"alice\"; max_concurrent = 2; },\n"
+	"    { user = \"bob\"; group = \"g\"; block_callers = [ \"@a.example\" ]; } ); };\n";
+
 static void setup(void)
 {
 	static bool done;
+	char path[64], err[512];
+	FILE *f;
 
 	if (done)
 		return;
 	done = true;
 	vs_hash_init();
-	vs_config_defaults(&cfg);
+	snprintf(path, sizeof(path), "/tmp/fuzz-shield-%d.conf", (int)getpid());
+	f = fopen(path, "w");
+	if (!f)
+		abort();
+	fputs(policy_conf, f);
+	fclose(f);
+	if (vs_config_load(path, &cfg, err, sizeof(err)))
+		abort();
+	unlink(path);
 	cfg.nlisten = 2;
 	cfg.listen[1].zone = 1;
 	cfg.nzones = 2;
@@ -78,6 +101,7 @@ static void check_event_line(const struct pl *user)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct shield sh;
+	struct policy pol;
 	struct vs_stats stats;
 	struct shield_ctx c = {&cfg, &stats, 1000, 1800000000};
 	size_t i = 0;
@@ -86,6 +110,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&stats, 0, sizeof(stats));
 	if (shield_init(&sh, &cfg, NULL))
 		return 0;
+	if (policy_init(&pol, &cfg, NULL)) {
+		shield_free(&sh);
+		return 0;
+	}
 	while (i + 3 <= size) {
 		uint8_t op = data[i], src = data[i + 1];
 		size_t len = data[i + 2];
@@ -106,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		f.listener = (src & 0x30) == 0x30 ? VS_FLOW_NO_LISTENER
 						  : (uint8_t)((src >> 4) & 1);
 		srctab_key_of(&f.peer, false, &k);
-		switch (op % 10) {
+		switch (op % 12) {
 		case 0:
 			(void)shield_packet(&sh, &c, &f, p, len);
 			break;
@@ -141,15 +169,46 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 8:
 			(void)shield_accept(&sh, &c, &f.peer, f.listener);
 			break;
-		default:
+		case 9:
 			check_event_line(&slice);
 			break;
+		case 10:
+			/* A call: the caller and callee accounts by source. */
+			if (sip_msg_parse(&msg, p, len, &cfg.sip) == 0 &&
+			    msg.is_request) {
+				static const char *const names[] = {"alice", "bob",
+								    "carol", ""};
+				struct policy_call call;
+				struct policy_verdict v;
+				memset(&call, 0, sizeof(call));
+				call.m = &msg;
+				call.flow = &f;
+				call.caller_account = pl_from_cstr(names[src & 3]);
+				call.callee_account =
+					pl_from_cstr(names[(src >> 2) & 3]);
+				call.untrusted = src & 0x40;
+				policy_check_call(&pol, &c, &call, &v);
+				if (v.tracked && (op & 0x80))
+					(void)policy_call_end(&pol, &v.dialog);
+			}
+			break;
+		default: {
+			struct srctab_key dk;
+			struct pl tag = pl_make(p, len / 2);
+			struct pl cid = pl_make(p + len / 2, len - len / 2);
+			policy_dialog_key(&cid, &tag, &dk);
+			(void)policy_call_end(&pol, &dk);
+			(void)policy_sweep(&pol, &c);
+			break;
+		}
 		}
 	}
 	if (srctab_count(&sh.src) > sh.src.capacity ||
 	    srctab_count(&sh.bans) > sh.bans.capacity ||
-	    srctab_count(&sh.users) > sh.users.capacity)
+	    srctab_count(&sh.users) > sh.users.capacity ||
+	    srctab_count(&pol.dialogs) > pol.dialogs.capacity)
 		abort();
 	shield_free(&sh);
+	policy_free(&pol);
 	return 0;
 }

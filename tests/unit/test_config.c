@@ -237,6 +237,53 @@ static void test_zones_and_shield(void **state)
 	}
 }
 
+static void test_policy(void **state)
+{
+	const struct vs_policy_conf *p = &cfg.policy;
+
+	(void)state;
+	assert_int_equal(load(minimal), 0);
+	assert_int_equal(p->npatterns, 0);
+	assert_false(p->track);
+	assert_int_equal(load(
+		"listen = ( { address = \"127.0.0.1\"; } );\n"
+		"policy = { block_callers = [ \"@spam.example\", \"+1900\", \"sip:robo@x.example\" ];\n"
+		"  reject_anonymous = true; caller_rate = 5;\n"
+		"  groups = ( { name = \"g\"; deny_destinations = [ \"00\" ]; max_concurrent = 2; } );\n"
+		"  accounts = ( { user = \"zed\"; group = \"g\"; },\n"
+		"               { user = \"amy\"; max_per_hour = 9; reject_anonymous = false; } ); };\n"), 0);
+	assert_int_equal(p->npatterns, 4);
+	assert_int_equal(p->global.block_callers.n, 3);
+	assert_int_equal(p->patterns[0].kind, VS_PAT_DOMAIN);
+	assert_string_equal(p->pool + p->patterns[0].off, "spam.example");
+	assert_int_equal(p->patterns[1].kind, VS_PAT_PREFIX);
+	assert_int_equal(p->patterns[2].kind, VS_PAT_URI);
+	assert_int_equal(p->patterns[2].len, 4);
+	assert_int_equal(p->patterns[2].hlen, 9);
+	assert_int_equal(p->global.reject_anonymous, 1);
+	assert_int_equal(p->caller_rate, 5);
+	assert_true(p->track);
+	/* Accounts are sorted by name for lookups. */
+	assert_string_equal(p->accounts[0].user, "amy");
+	assert_int_equal(p->accounts[0].group, -1);
+	assert_int_equal(p->accounts[0].r.reject_anonymous, 0);
+	assert_int_equal(p->accounts[1].group, 0);
+	assert_int_equal(p->accounts[1].r.reject_anonymous, -1);
+
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "policy = { block_callers = [\n \"spam\" ]; };\n"), -1);
+	assert_err_at(2, "pattern 'spam' is not a number prefix");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "policy = { accounts = ( {\n user = \"a\"; group = \"nope\"; } ); };\n"), -1);
+	assert_err_at(2, "policy group 'nope' is not defined");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "policy = { accounts = ( { user = \"a\"; }, { user = \"a\"; } ); };\n"), -1);
+	assert_err_at(2, "policy account 'a' is listed twice");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "policy = { deny_destinations = [\n \"\" ]; };\n"), -1);
+	assert_err_at(2, "an empty pattern would match everything");
+}
+
 static void test_example_is_valid(void **state)
 {
 	(void)state;
@@ -258,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_needs_restart),
 		cmocka_unit_test(test_zones_and_shield),
+		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_example_is_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
