@@ -109,6 +109,9 @@ struct vs_shield_conf {
 	/* password cracking */
 	uint32_t lockout_failures; /* per user, in the window */
 	uint32_t lockout_time;	   /* seconds */
+	/* overload: transactions open, in percent of transactions.max, from
+	 * which new requests from untrusted sources get 503 */
+	uint32_t overload_at;
 	/* scanners */
 	char scanners[VS_CONFIG_MAX_SCANNERS][64]; /* User-Agent substrings */
 	uint8_t nscanners;

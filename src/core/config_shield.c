@@ -56,6 +56,7 @@ void vs_config_shield_defaults(struct vs_config *cfg)
 	s->ban_distinct_users = 12;
 	s->lockout_failures = 20;
 	s->lockout_time = 900;
+	s->overload_at = 80;
 	for (const char *const *p = default_scanners; *p; p++)
 		snprintf(s->scanners[s->nscanners++], sizeof(s->scanners[0]),
 			 "%s", *p);
@@ -250,7 +251,7 @@ void load_shield(struct loader *ld, const config_t *c, struct vs_config *cfg)
 	static const char *const keys[] = {
 		"enabled", "key", "over_limit", "max_sources", "max_bans",
 		"max_users", "rate", "trusted_rate", "never_ban", "ban",
-		"lockout", "scanners", NULL};
+		"lockout", "scanners", "overload_at", NULL};
 	static const char *const ban_keys[] = {
 		"time", "max_time", "forget", "window", "rate_excess",
 		"malformed", "auth_failures", "distinct_users", NULL};
@@ -279,6 +280,7 @@ void load_shield(struct loader *ld, const config_t *c, struct vs_config *cfg)
 	get_uint(ld, g, "max_sources", 64, 16777216, &s->max_sources);
 	get_uint(ld, g, "max_bans", 64, 16777216, &s->max_bans);
 	get_uint(ld, g, "max_users", 64, 16777216, &s->max_users);
+	get_uint(ld, g, "overload_at", 10, 100, &s->overload_at);
 	get_buckets(ld, g, "rate", s->rate);
 	get_buckets(ld, g, "trusted_rate", s->trusted_rate);
 	get_cidrs(ld, g, "never_ban", s->never_ban, &s->nnever_ban);

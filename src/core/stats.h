@@ -84,6 +84,7 @@
 	X(SHIELD_SCANNERS, "shield.scanners")                                  \
 	X(SHIELD_LOCKOUTS, "shield.lockouts")                                  \
 	X(SHIELD_LOCKED, "shield.locked_user_attempts")                        \
+	X(SHIELD_OVERLOAD, "shield.overload_shed")                             \
 	X(POLICY_ANONYMOUS, "policy.anonymous_rejected")                       \
 	X(POLICY_BLOCKED, "policy.callers_blocked")                            \
 	X(POLICY_CALLER_RATE, "policy.caller_rate_limited")                    \

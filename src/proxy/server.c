@@ -21,6 +21,7 @@
 #include "proxy/proxy.h"
 #include "proxy/server_int.h"
 #include "shield/shield.h"
+#include "sip/tsx_table.h"
 #include "registrar/registrar.h"
 #include "store/store.h"
 
@@ -520,6 +521,18 @@ bool sip_server_input(struct sip_server *srv, const struct sip_input *in,
 		return false; /* a scanner, now banned */
 	if (in->flow->tp == VS_TP_TCP && srv->svc)
 		learn_aliases(srv, m, in->flow);
+	/* Overload: while the transaction table is filling up, new requests
+	 * from untrusted sources wait (503), so that calls in progress,
+	 * in-dialog requests and trusted peers keep the room left. */
+	if (sh && srv->cfg->shield.enabled && srv->tsx && !pl_isset(&m->to.tag) &&
+	    m->method != SIP_METHOD_ACK && m->method != SIP_METHOD_CANCEL &&
+	    (uint64_t)tsx_table_count(srv->tsx->table) * 100 >=
+		    (uint64_t)srv->cfg->tsx_max * srv->cfg->shield.overload_at &&
+	    !vs_config_trusted(srv->cfg, &in->flow->peer)) {
+		vs_stat_inc(srv->stats, VS_STAT_SHIELD_OVERLOAD);
+		return srv_reply(srv, in, out, 503, "Service Unavailable",
+				 "Retry-After: 5\r\n");
+	}
 	/* The zone's methods; ACK and CANCEL belong to an INVITE. */
 	if (m->method != SIP_METHOD_ACK && m->method != SIP_METHOD_CANCEL &&
 	    !(shield_zone(srv->cfg, in->flow)->methods & (1u << m->method))) {

@@ -4,8 +4,9 @@ zone access lists and methods, token buckets (503 with Retry-After, then
 silence), bans for floods, scanners, failed logins and malformed messages,
 user lockout, identical challenges for existing and unknown users, the
 `ban` command with and without a running daemon, bans surviving kill -9,
-and the JSON events file.  Ports 5230-5231; sources 127.0.0.1 to
-127.0.0.20."""
+the JSON events file, and overload shedding (untrusted new requests get
+503 while the transaction table fills; trusted peers go on).  Ports
+5230-5231; sources 127.0.0.1 to 127.0.0.20."""
 import json
 import os
 import signal
@@ -234,4 +235,46 @@ try:
     c.check("no sanitizer reports", not d.sanitizer_reports(), d.sanitizer_reports())
 finally:
     d.cleanup()
+
+# --- overload: untrusted new requests are shed first -------------------------
+# transactions.max 64, shed from 20% (13 open): the trusted trunk (a route
+# address) places 7 calls to numbers the trunk itself never answers, each
+# holding two transactions (ours and the branch's) for Timer B (32 s).
+OVERLOAD = """
+transactions = { max = 64; };
+upstream = { routes = ( { prefix = "00"; address = "127.0.0.3"; port = 5231; } ); };
+shield = { overload_at = 20; };
+"""
+d2 = Daemon(PORT + 1, extra=OVERLOAD, listen='{ address = "127.0.0.1"; port = %d; transports = ["udp"]; }' % (PORT + 1),
+            domains=(DOMAIN,), shield="")
+try:
+    d2.start()
+    trunk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    trunk.bind(("127.0.0.3", PORT + 1))
+    trunk.settimeout(1.0)
+    peer = UA("127.0.0.1", PORT + 1, host="127.0.0.3")
+
+    def peer_call(n):
+        peer.send(peer.request("INVITE", "sip:%s@pstn.example" % n, "sip:%s@pstn.example" % n,
+                               "Contact: <sip:peer@127.0.0.3>\r\n"))
+        try:
+            return trunk.recv(70000)
+        except socket.timeout:
+            return None
+
+    got = [peer_call("004930%d" % i) for i in range(7)]
+    c.check("the trusted trunk's calls are forwarded (14 transactions open)",
+            all(got), [g is not None for g in got])
+    r = status_of(send_from("127.0.0.19", sip_request(ruri="sip:127.0.0.1:%d" % (PORT + 1)),
+                            port=PORT + 1))
+    c.check("an untrusted new request gets 503 while transactions are over 20%", r[0] == 503, r)
+    c.check("the trusted trunk still gets its calls through", peer_call("0049309") is not None)
+    st = d2.stats()
+    c.check("shield.overload_shed counts the shed request", st.get("shield.overload_shed") == 1,
+            st.get("shield.overload_shed"))
+    code = d2.stop()
+    c.check("overload daemon stops cleanly", code == 0, code)
+    c.check("no sanitizer reports (overload)", not d2.sanitizer_reports(), d2.sanitizer_reports())
+finally:
+    d2.cleanup()
 c.finish()
