@@ -32,6 +32,7 @@ secs=${4:-10}
 repeat=${5:-3}
 users=${6:-10000}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 bin=$(cd "$build" && pwd)/voipshield
 work=$(mktemp -d /tmp/vs-bench-proxy-XXXXXX)
 chmod 755 "$work"
@@ -157,24 +158,6 @@ request_route {
 }
 CONF
 
-cpu_ticks() {
-  local total=0 p
-  for p in "$@"; do
-    if [ -r /proc/$p/stat ]; then
-      total=$((total + $(awk '{print $14 + $15}' /proc/$p/stat)))
-    fi
-  done
-  echo $total
-}
-rss_kb() {
-  local total=0 p
-  for p in "$@"; do
-    if [ -r /proc/$p/status ]; then
-      total=$((total + $(awk '/^VmRSS/ {print $2}' /proc/$p/status)))
-    fi
-  done
-  echo $total
-}
 kam_pids() { pgrep -f "kamailio -f $work/kamailio.cfg" | tr '\n' ' '; }
 
 start_vs() {
@@ -196,15 +179,6 @@ sipp_run() {
   local dir=$1; shift
   (cd "$dir" && timeout $((secs * 4 + 30)) taskset -c $LOAD_CPU sipp -nostdin \
      -i 127.0.0.1 -trace_stat -fd 1 -trace_rtt -rtt_freq 1 "$@" >/dev/null 2>&1) || true
-}
-csv_col() {
-  awk -F';' -v col="$2" 'NR==1{for(i=1;i<=NF;i++) if($i==col) c=i} END{print (c ? $c : 0) + 0}' "$1"
-}
-# Response times (ms) from SIPp's rtt file: "p50 p99".
-rtt_pcts() {
-  cat "$1"/*_rtt.csv 2>/dev/null | awk -F';' 'NR > 1 && $0 !~ /^Date/ && $3 ~ /^[0-9.]+$/ {print $3}' |
-    sort -g | awk '{a[NR]=$1} END{ if (NR == 0) { print "- -"; exit }
-      printf "%.2f %.2f\n", a[int(NR*0.5 > 0 ? NR*0.5 : 1)], a[int(NR*0.99 > 0 ? NR*0.99 : 1)] }'
 }
 
 # One REGISTER step: prints "ok/offered cpu_us p50_ms p99_ms".
@@ -254,7 +228,6 @@ call_step() {
   rm -rf "$dir"
 }
 
-median() { sort -g | awk '{a[NR]=$1} END{if(NR==0)print "-"; else print a[int((NR+1)/2)]}'; }
 col() { awk -v c=$2 '{print $c}' "$1" | median; }
 ok_of() { awk '{split($1, a, "/"); print a[1]}' "$1" | median; }
 offered_of() { awk '{split($1, a, "/"); print a[2]}' "$1" | head -1; }

@@ -5,10 +5,14 @@
 #  3. authenticated REGISTER and calls against Kamailio, and memory;
 #  4. authenticated REGISTER against Kamailio with a persistent location
 #     table (usrloc db_mode 1 on db_sqlite), latency in microseconds, and
-#     memory per binding.
+#     memory per binding;
+#  5. the shield: callgrind instructions per check, legitimate calls during
+#     an INVITE flood against Kamailio (pike + htable ban), CPU per flood
+#     packet, and CPU per call with the shield on and off.
 # Environment: RATES, SECONDS, REPEAT for step 2 (see options_vs_kamailio.sh);
 # REG_RATES, CALL_RATES, USERS for step 3 (see proxy_vs_kamailio.sh);
-# REG_RATES, SECONDS, REPEAT, MEM_USERS for step 4 (see register_vs_kamailio.sh).
+# REG_RATES, SECONDS, REPEAT, MEM_USERS for step 4 (see register_vs_kamailio.sh);
+# FLOOD_RATES, SECONDS, REPEAT for step 5 (see shield_vs_kamailio.sh).
 set -eu
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,3 +35,11 @@ echo "== Authenticated REGISTER and calls: VoIPShield vs Kamailio =="
 echo
 echo "== Authenticated REGISTER, bindings persisted by both: VoIPShield vs Kamailio (usrloc db_mode 1, db_sqlite) =="
 "$here/register_vs_kamailio.sh" "$build" "${REG_RATES:-200 500 1000}" "${SECONDS:-10}" "${REPEAT:-3}" "${MEM_USERS:-10000 100000}"
+
+echo
+echo "== The shield: instructions per check (valgrind --tool=callgrind) =="
+"$here/callgrind_shield.sh" "$build"
+
+echo
+echo "== The shield under an INVITE flood, and its cost: VoIPShield vs Kamailio (pike + htable) =="
+"$here/shield_vs_kamailio.sh" "$build" "${FLOOD_RATES:-0 2000 5000 10000}" "${SECONDS:-10}" "${REPEAT:-3}"

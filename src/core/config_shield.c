@@ -23,6 +23,15 @@ static void zone_defaults(struct vs_zone *z)
 	z->routes = UINT64_MAX;
 }
 
+/* Scanners are matched without regard to case: kept in lower case. */
+static void lower_scanners(struct vs_shield_conf *s)
+{
+	for (unsigned i = 0; i < s->nscanners; i++)
+		for (char *c = s->scanners[i]; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+}
+
 void vs_config_shield_defaults(struct vs_config *cfg)
 {
 	struct vs_shield_conf *s = &cfg->shield;
@@ -60,6 +69,7 @@ void vs_config_shield_defaults(struct vs_config *cfg)
 	for (const char *const *p = default_scanners; *p; p++)
 		snprintf(s->scanners[s->nscanners++], sizeof(s->scanners[0]),
 			 "%s", *p);
+	lower_scanners(s);
 	snprintf(cfg->events.file, sizeof(cfg->events.file), "voipshield-events.log");
 	cfg->events.rate = 20;
 }
@@ -329,6 +339,7 @@ void load_shield(struct loader *ld, const config_t *c, struct vs_config *cfg)
 			snprintf(s->scanners[s->nscanners++],
 				 sizeof(s->scanners[0]), "%s", v);
 		}
+		lower_scanners(s);
 	}
 }
 

@@ -86,7 +86,7 @@ static int restore_one(const struct vs_ban_rec *r, void *arg)
 
 	if (srctab_key_parse(r->address, &k))
 		return 0; /* not ours to judge: skip a row edited by hand */
-	k.port = r->port;
+	srctab_key_set_port(&k, r->port);
 	memset(&b, 0, sizeof(b));
 	b.until = r->until;
 	b.last = r->last;

@@ -403,7 +403,8 @@ enum shield_verdict shield_packet(struct shield *s, const struct shield_ctx *c,
 	if (!sc->enabled)
 		return SHIELD_PASS;
 	bk = k;
-	bk.port = 0;
+	if (bk.port)
+		srctab_key_set_port(&bk, 0);
 	if (shield_is_banned(s, &bk, c->wall) ||
 	    (sc->key_port && shield_is_banned(s, &k, c->wall))) {
 		if (c->stats)
@@ -500,19 +501,28 @@ bool shield_accept(struct shield *s, const struct shield_ctx *c,
 	return true;
 }
 
-/* Case-insensitive: does hay contain needle? */
-static bool contains_ci(const struct pl *hay, const char *needle)
+/* The User-Agent, lower-cased (its first 512 bytes: enough for any
+ * scanner's name). */
+static size_t lower_copy(char *dst, size_t size, const char *src, size_t len)
 {
-	size_t n = strlen(needle);
+	if (len > size)
+		len = size;
+	for (size_t i = 0; i < len; i++)
+		dst[i] = vs_tolower(src[i]);
+	return len;
+}
 
-	if (!n || hay->l < n)
-		return false;
-	for (size_t i = 0; i + n <= hay->l; i++) {
-		size_t j = 0;
-		while (j < n && vs_tolower(hay->p[i + j]) == vs_tolower(needle[j]))
-			j++;
-		if (j == n)
+/* Does h contain n?  (memchr on the first byte: cheaper than memmem for
+ * short needles and headers.) */
+static bool has_sub(const char *h, size_t hl, const char *n, size_t nl)
+{
+	const char *p = h, *end = h + hl;
+
+	while (nl && nl <= (size_t)(end - p) &&
+	       (p = memchr(p, n[0], (size_t)(end - p) - nl + 1)) != NULL) {
+		if (!memcmp(p + 1, n + 1, nl - 1))
 			return true;
+		p++;
 	}
 	return false;
 }
@@ -529,8 +539,11 @@ bool shield_request(struct shield *s, const struct shield_ctx *c,
 	h = sip_msg_hdr(m, SIP_HDR_USER_AGENT);
 	if (!h)
 		return true;
+	/* The patterns are in lower case (config_shield.c). */
+	char ua[512];
+	size_t ul = lower_copy(ua, sizeof(ua), h->value.p, h->value.l);
 	for (unsigned i = 0; i < sc->nscanners; i++) {
-		if (!contains_ci(&h->value, sc->scanners[i]))
+		if (!has_sub(ua, ul, sc->scanners[i], strlen(sc->scanners[i])))
 			continue;
 		srctab_key_of(&flow->peer, false, &k);
 		if (exempt(c->cfg, &flow->peer, &k))

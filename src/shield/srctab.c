@@ -18,7 +18,6 @@
 struct node {
 	uint32_t hnext;	    /* chain in a bucket, or the free list */
 	uint32_t prev, next; /* LRU list: head is the most recently used */
-	uint32_t hash;
 	struct srctab_key key;
 	/* the value follows, at an 8-byte boundary */
 };
@@ -38,6 +37,20 @@ struct srctab_shard {
 
 static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
+/* The part of a key that is compared and hashed. */
+#define KEY_BYTES (offsetof(struct srctab_key, port) + sizeof(uint16_t))
+
+static void key_seal(struct srctab_key *k)
+{
+	k->hash = (uint32_t)vs_hash(k, KEY_BYTES);
+}
+
+void srctab_key_set_port(struct srctab_key *k, uint16_t port)
+{
+	k->port = port;
+	key_seal(k);
+}
+
 void srctab_key_of(const struct vs_sockaddr *sa, bool with_port,
 		   struct srctab_key *k)
 {
@@ -53,6 +66,7 @@ void srctab_key_of(const struct vs_sockaddr *sa, bool with_port,
 	}
 	if (with_port)
 		k->port = vs_sa_port(sa);
+	key_seal(k);
 }
 
 void srctab_key_of_name(const char *name, size_t len, struct srctab_key *k)
@@ -65,6 +79,7 @@ void srctab_key_of_name(const char *name, size_t len, struct srctab_key *k)
 	memcpy(k->ip, &h1, 8);
 	memcpy(k->ip + 8, &h2, 8);
 	k->port = 0xffff; /* never an address key with port 0 */
+	key_seal(k);
 }
 
 void srctab_key_str(const struct srctab_key *k, char *buf, size_t size)
@@ -80,10 +95,13 @@ int srctab_key_parse(const char *text, struct srctab_key *k)
 	memset(k, 0, sizeof(*k));
 	if (inet_pton(AF_INET, text, k->ip + 12) == 1) {
 		memcpy(k->ip, v4mapped, 12);
+		key_seal(k);
 		return 0;
 	}
-	if (inet_pton(AF_INET6, text, k->ip) == 1)
+	if (inet_pton(AF_INET6, text, k->ip) == 1) {
+		key_seal(k);
 		return 0;
+	}
 	return EINVAL;
 }
 
@@ -97,9 +115,9 @@ static inline void *value_of(struct node *n)
 	return (uint8_t *)n + NODE_HDR;
 }
 
-static uint32_t key_hash(const struct srctab_key *k)
+static inline uint32_t key_hash(const struct srctab_key *k)
 {
-	return (uint32_t)vs_hash(k, sizeof(*k));
+	return k->hash;
 }
 
 int srctab_init(struct srctab *t, uint32_t capacity, size_t value_size)
@@ -210,7 +228,7 @@ static void lru_push_front(struct srctab_shard *s, uint32_t i)
 /* Unlink node i from its bucket chain. */
 static void chain_unlink(struct srctab_shard *s, uint32_t i)
 {
-	uint32_t *p = &s->buckets[node_at(s, i)->hash & s->mask];
+	uint32_t *p = &s->buckets[node_at(s, i)->key.hash & s->mask];
 
 	while (*p != NIL) {
 		if (*p == i) {
@@ -236,7 +254,7 @@ static uint32_t find(struct srctab_shard *s, const struct srctab_key *k,
 	for (uint32_t i = s->buckets[h & s->mask]; i != NIL;
 	     i = node_at(s, i)->hnext) {
 		struct node *n = node_at(s, i);
-		if (n->hash == h && memcmp(&n->key, k, sizeof(*k)) == 0)
+		if (n->key.hash == h && memcmp(&n->key, k, KEY_BYTES) == 0)
 			return i;
 	}
 	return NIL;
@@ -275,7 +293,6 @@ void *srctab_get(struct srctab_shard *s, const struct srctab_key *k,
 	i = s->free;
 	n = node_at(s, i);
 	s->free = n->hnext;
-	n->hash = h;
 	n->key = *k;
 	memset(value_of(n), 0, s->value_size);
 	n->hnext = s->buckets[h & s->mask];

@@ -26,7 +26,11 @@
 struct srctab_key {
 	uint8_t ip[16]; /* IPv6, or IPv4-mapped IPv6 */
 	uint16_t port;	/* 0 when keyed by address only */
+	uint32_t hash;	/* of ip and port: set by the functions below */
 };
+
+/* Set the port (and the hash) of a key. */
+void srctab_key_set_port(struct srctab_key *k, uint16_t port);
 
 /* The key of an address (port kept only when with_port). */
 void srctab_key_of(const struct vs_sockaddr *sa, bool with_port,

@@ -119,6 +119,7 @@ static void test_srctab_bounded_lru(void **state)
 		memset(&k, 0, sizeof(k));
 		k.ip[10] = k.ip[11] = 0xff;
 		memcpy(k.ip + 12, &i, 4);
+		srctab_key_set_port(&k, 0); /* computes the hash */
 		s = srctab_lock(&t, &k);
 		assert_non_null(srctab_get(s, &k, true, &created, &evicted, NULL));
 		evictions += evicted;
@@ -403,7 +404,7 @@ static void test_scanner_user_agent(void **state)
 	assert_int_equal(stat(fx, VS_STAT_SHIELD_BAN_SCANNER), 1);
 	/* A phone is not a scanner. */
 	fx->cfg.shield.nscanners = 1;
-	snprintf(fx->cfg.shield.scanners[0], 64, "sipvicious");
+	snprintf(fx->cfg.shield.scanners[0], 64, "sipvicious"); /* lower case */
 	f = flow4("192.0.2.3", 5060);
 	assert_true(shield_request(&fx->sh, &fx->c, &f, &m));
 	fx_free(fx);
