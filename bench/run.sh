@@ -41,5 +41,9 @@ echo "== The shield: instructions per check (valgrind --tool=callgrind) =="
 "$here/callgrind_shield.sh" "$build"
 
 echo
+echo "== The shield: instructions per call, on and off (valgrind --tool=callgrind) =="
+"$here/callgrind_calls.sh" "$build"
+
+echo
 echo "== The shield under an INVITE flood, and its cost: VoIPShield vs Kamailio (pike + htable) =="
 "$here/shield_vs_kamailio.sh" "$build" "${FLOOD_RATES:-0 2000 5000 10000}" "${SECONDS:-10}" "${REPEAT:-3}"
