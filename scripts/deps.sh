@@ -7,8 +7,8 @@
 # Runs apt-get (through sudo when not root) non-interactively.
 set -eu
 
-build="gcc clang make cmake pkg-config libconfig-dev libsqlite3-dev libcmocka-dev libssl-dev libclang-rt-14-dev"
-test="$build sip-tester baresip-core iproute2 python3 procps sqlite3"
+build="gcc clang make cmake pkg-config libconfig-dev libsqlite3-dev libcmocka-dev libssl-dev libnftables-dev libclang-rt-14-dev"
+test="$build sip-tester baresip-core iproute2 nftables python3 procps sqlite3"
 bench="$test kamailio kamailio-sqlite-modules valgrind"
 fuzz="$build"
 

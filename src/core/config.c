@@ -773,7 +773,8 @@ bool vs_config_needs_restart(const struct vs_config *a,
 	    a->shield.max_sources != b->shield.max_sources ||
 	    a->shield.max_bans != b->shield.max_bans ||
 	    a->shield.max_users != b->shield.max_users ||
-	    a->policy.max_dialogs != b->policy.max_dialogs)
+	    a->policy.max_dialogs != b->policy.max_dialogs ||
+	    a->shield.nft != b->shield.nft)
 		return true;
 	for (size_t i = 0; i < a->nlisten; i++) {
 		if (a->listen[i].transports != b->listen[i].transports ||

@@ -115,6 +115,9 @@ struct vs_shield_conf {
 	/* scanners */
 	char scanners[VS_CONFIG_MAX_SCANNERS][64]; /* User-Agent substrings */
 	uint8_t nscanners;
+	/* bans also pushed into nftables sets (kernel dropping) */
+	bool nft;
+	char nft_family[8], nft_table[64], nft_set4[64], nft_set6[64];
 };
 
 /*

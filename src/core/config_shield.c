@@ -66,6 +66,10 @@ void vs_config_shield_defaults(struct vs_config *cfg)
 	s->lockout_failures = 20;
 	s->lockout_time = 900;
 	s->overload_at = 80;
+	snprintf(s->nft_family, sizeof(s->nft_family), "inet");
+	snprintf(s->nft_table, sizeof(s->nft_table), "voipshield");
+	snprintf(s->nft_set4, sizeof(s->nft_set4), "banned4");
+	snprintf(s->nft_set6, sizeof(s->nft_set6), "banned6");
 	for (const char *const *p = default_scanners; *p; p++)
 		snprintf(s->scanners[s->nscanners++], sizeof(s->scanners[0]),
 			 "%s", *p);
@@ -256,12 +260,25 @@ static void get_buckets(struct loader *ld, const config_setting_t *g,
 	get_bucket(ld, s, "other", &b[VS_BUCKET_OTHER]);
 }
 
+static bool nft_name_ok(const char *n)
+{
+	if (!*n)
+		return false;
+	for (; *n; n++)
+		if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') ||
+		      (*n >= '0' && *n <= '9') || *n == '_' || *n == '-'))
+			return false;
+	return true;
+}
+
 void load_shield(struct loader *ld, const config_t *c, struct vs_config *cfg)
 {
 	static const char *const keys[] = {
 		"enabled", "key", "over_limit", "max_sources", "max_bans",
 		"max_users", "rate", "trusted_rate", "never_ban", "ban",
-		"lockout", "scanners", "overload_at", NULL};
+		"lockout", "scanners", "overload_at", "nftables", NULL};
+	static const char *const nft_keys[] = {"enabled", "family", "table",
+					       "set4", "set6", NULL};
 	static const char *const ban_keys[] = {
 		"time", "max_time", "forget", "window", "rate_excess",
 		"malformed", "auth_failures", "distinct_users", NULL};
@@ -314,6 +331,28 @@ void load_shield(struct loader *ld, const config_t *c, struct vs_config *cfg)
 		if (!ld->failed && s->ban_max_time < s->ban_time)
 			error_at(ld, sub, "ban max_time (%u) is shorter than ban time (%u)",
 				 s->ban_max_time, s->ban_time);
+	}
+	sub = config_setting_get_member(g, "nftables");
+	if (sub && !ld->failed) {
+		if (!config_setting_is_group(sub)) {
+			error_at(ld, sub, "'nftables' must be a group: nftables = { enabled = true; table = \"voipshield\"; };");
+			return;
+		}
+		check_keys(ld, sub, nft_keys);
+		get_bool(ld, sub, "enabled", &s->nft);
+		get_string(ld, sub, "family", s->nft_family, sizeof(s->nft_family));
+		get_string(ld, sub, "table", s->nft_table, sizeof(s->nft_table));
+		get_string(ld, sub, "set4", s->nft_set4, sizeof(s->nft_set4));
+		get_string(ld, sub, "set6", s->nft_set6, sizeof(s->nft_set6));
+		if (!ld->failed && strcmp(s->nft_family, "inet") &&
+		    strcmp(s->nft_family, "ip") && strcmp(s->nft_family, "ip6") &&
+		    strcmp(s->nft_family, "netdev") && strcmp(s->nft_family, "bridge"))
+			error_at(ld, sub, "nftables family '%s' is not inet, ip, ip6, netdev or bridge",
+				 s->nft_family);
+		if (!ld->failed && (!nft_name_ok(s->nft_table) ||
+				    !nft_name_ok(s->nft_set4) ||
+				    !nft_name_ok(s->nft_set6)))
+			error_at(ld, sub, "nftables table and set names need 1 to 63 letters, digits, '_' or '-'");
 	}
 	sub = config_setting_get_member(g, "lockout");
 	if (sub && !ld->failed) {

@@ -3,6 +3,10 @@
  */
 #include "daemon/privdrop.h"
 
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <grp.h>
@@ -62,8 +66,26 @@ static int chown_state(const char *dir, uid_t uid, gid_t gid, char *err,
 	return 0;
 }
 
+/* Keep only CAP_NET_ADMIN, effective and permitted. */
+static int keep_net_admin_cap(void)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	memset(d, 0, sizeof(d));
+	d[CAP_TO_INDEX(CAP_NET_ADMIN)].permitted = CAP_TO_MASK(CAP_NET_ADMIN);
+	d[CAP_TO_INDEX(CAP_NET_ADMIN)].effective = CAP_TO_MASK(CAP_NET_ADMIN);
+	return (int)syscall(SYS_capset, &h, d);
+}
+
 int vs_privdrop(const char *user, bool allow_root, const char *state_dir,
 		char *err, size_t errlen)
+{
+	return vs_privdrop_ex(user, allow_root, state_dir, false, err, errlen);
+}
+
+int vs_privdrop_ex(const char *user, bool allow_root, const char *state_dir,
+		   bool keep_net_admin, char *err, size_t errlen)
 {
 	struct passwd *pw;
 
@@ -96,18 +118,33 @@ int vs_privdrop(const char *user, bool allow_root, const char *state_dir,
 	}
 	if (chown_state(state_dir, pw->pw_uid, pw->pw_gid, err, errlen))
 		return -1;
+	if (keep_net_admin && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)) {
+		snprintf(err, errlen, "cannot keep CAP_NET_ADMIN: %s", strerror(errno));
+		return -1;
+	}
 	if (initgroups(user, pw->pw_gid) || setgid(pw->pw_gid) ||
 	    setuid(pw->pw_uid)) {
 		snprintf(err, errlen, "cannot switch to user '%s': %s", user,
 			 strerror(errno));
 		return -1;
 	}
+	if (keep_net_admin) {
+		/* Permitted keeps every capability across setuid with
+		 * KEEPCAPS; narrow it to the one nftables needs. */
+		if (keep_net_admin_cap()) {
+			snprintf(err, errlen, "cannot keep CAP_NET_ADMIN for shield.nftables: %s",
+				 strerror(errno));
+			return -1;
+		}
+		prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	}
 	/* Make sure there is no way back. */
 	if (setuid(0) == 0 || geteuid() == 0) {
 		snprintf(err, errlen, "privileges could not be dropped for good");
 		return -1;
 	}
-	vs_log(VS_LOG_INFO, "dropped privileges to user %s (uid %u)", user,
-	       (unsigned)pw->pw_uid);
+	vs_log(VS_LOG_INFO, "dropped privileges to user %s (uid %u)%s", user,
+	       (unsigned)pw->pw_uid,
+	       keep_net_admin ? ", keeping CAP_NET_ADMIN for nftables" : "");
 	return 0;
 }

@@ -15,5 +15,10 @@
  */
 int vs_privdrop(const char *user, bool allow_root, const char *state_dir,
 		char *err, size_t errlen);
+/* The same, keeping CAP_NET_ADMIN (and nothing else) when keep_net_admin:
+ * what the daemon needs to update its nftables sets.  Call before any
+ * thread starts: capabilities are per thread and inherited. */
+int vs_privdrop_ex(const char *user, bool allow_root, const char *state_dir,
+		   bool keep_net_admin, char *err, size_t errlen);
 
 #endif

@@ -234,6 +234,12 @@ static void write_stats(struct run *r, FILE *f)
 			atomic_load(&r->d.calls_counted));
 		fprintf(f, "shield.sources_tracked %u\n",
 			srctab_count(&r->d.shield.src));
+		if (r->d.nft) {
+			fprintf(f, "shield.nft_added %llu\n",
+				(unsigned long long)vs_nft_added(r->d.nft));
+			fprintf(f, "shield.nft_errors %llu\n",
+				(unsigned long long)vs_nft_errors(r->d.nft));
+		}
 		fprintf(f, "events.written %llu\n",
 			(unsigned long long)atomic_load(&r->d.events.written));
 		fprintf(f, "events.suppressed %llu\n",
@@ -554,8 +560,8 @@ int vs_run(const char *config_path, bool daemonize)
 		fprintf(stderr, "voipshield: %s\n", err);
 		goto out;
 	}
-	if (vs_privdrop(r.cfg->user, r.cfg->allow_root, r.cfg->state_dir, err,
-			sizeof(err))) {
+	if (vs_privdrop_ex(r.cfg->user, r.cfg->allow_root, r.cfg->state_dir,
+			   r.cfg->shield.nft, err, sizeof(err))) {
 		fprintf(stderr, "voipshield: %s\n", err);
 		goto out;
 	}

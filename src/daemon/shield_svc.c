@@ -16,6 +16,8 @@
 /* A ban change on its way to the store. */
 struct ban_batch {
 	struct reg_batch batch; /* first: see reg_batch_new */
+	struct vs_daemon *d;
+	struct srctab_key key;
 	char address[64];
 	uint16_t port;
 	bool del;
@@ -27,6 +29,15 @@ static int ban_apply(struct vs_store *st, struct reg_batch *rb)
 	struct ban_batch *bb = (struct ban_batch *)rb;
 	struct vs_ban_rec r;
 
+	/* The kernel's copy first: it is what stops a flood. */
+	if (bb->d->nft && !bb->key.port) {
+		int64_t left = bb->del ? 0 : bb->b.until - (int64_t)time(NULL);
+		if (bb->del)
+			(void)vs_nft_unban(bb->d->nft, &bb->key);
+		else if (left > 0)
+			(void)vs_nft_ban(bb->d->nft, &bb->key,
+					 left > UINT32_MAX ? UINT32_MAX : (uint32_t)left);
+	}
 	if (bb->del)
 		return vs_store_ban_del(st, bb->address, bb->port);
 	r.address = bb->address;
@@ -55,6 +66,8 @@ static void persist(void *ctx, const struct srctab_key *k,
 	}
 	srctab_key_str(k, bb->address, sizeof(bb->address));
 	bb->port = k->port;
+	bb->key = *k;
+	bb->d = d;
 	bb->del = b == NULL;
 	if (b)
 		bb->b = *b;
@@ -94,6 +107,9 @@ static int restore_one(const struct vs_ban_rec *r, void *arg)
 	b.reason = (uint8_t)(reason < 0 ? SHIELD_BAN_MANUAL : reason);
 	b.manual = r->manual;
 	shield_ban_restore(&d->shield, &k, &b);
+	if (d->nft && !k.port && b.until > (int64_t)time(NULL))
+		(void)vs_nft_ban(d->nft, &k,
+				 (uint32_t)(b.until - (int64_t)time(NULL)));
 	return 0;
 }
 
@@ -118,6 +134,17 @@ int vs_daemon_shield_start(struct vs_daemon *d, const struct vs_config *cfg,
 	d->svc.policy = &d->policy;
 	d->shield.persist = persist;
 	d->shield.persist_ctx = d;
+	if (cfg->shield.nft) {
+		char why[512];
+		d->nft = vs_nft_open(&cfg->shield, why, sizeof(why));
+		if (d->nft)
+			vs_log(VS_LOG_INFO, "shield: bans also go to nftables sets %s %s %s and %s",
+			       cfg->shield.nft_family, cfg->shield.nft_table,
+			       cfg->shield.nft_set4, cfg->shield.nft_set6);
+		else
+			vs_log(VS_LOG_WARN, "shield: %s; kernel dropping is off, bans are enforced by the daemon alone",
+			       why);
+	}
 	if (vs_store_open(cfg->state_dir, &st, err, errlen))
 		return -1;
 	rc = vs_store_ban_foreach(st, restore_one, d);
@@ -154,6 +181,8 @@ void vs_daemon_shield_free(struct vs_daemon *d)
 		return; /* never started */
 	shield_free(&d->shield);
 	policy_free(&d->policy);
+	vs_nft_close(d->nft);
+	d->nft = NULL;
 	vs_events_close(&d->events);
 	d->shield.events = NULL;
 }

@@ -28,6 +28,7 @@
 #include "events/event.h"
 #include "shield/shield.h"
 #include "shield/policy.h"
+#include "shield/nft.h"
 #include <stdio.h>
 
 struct vs_daemon;
@@ -87,6 +88,7 @@ struct vs_daemon {
 	struct sip_services svc;
 	struct shield shield;
 	struct policy policy;
+	struct vs_nft *nft; /* shield.nftables, or NULL */
 	struct vs_events events;
 	struct vs_stats ctl_stats; /* decisions made on the main thread */
 	_Atomic uint32_t bans_active; /* as of the last sweep */
