@@ -148,7 +148,7 @@ enum auth_result auth_check(const struct auth_params *p,
 		if (!ok || !known)
 			return AUTH_RES_FAILED;
 	}
-	if (ns == AUTH_NONCE_STALE)
+	if (ns == AUTH_NONCE_STALE || issued < p->not_before)
 		return AUTH_RES_STALE;
 	if (auth_nc_use(p->nc, &in.nonce, pl_isset(&in.qop) ? &in.nc : NULL,
 			issued, p->nonce_lifetime, p->now) != AUTH_NC_OK)

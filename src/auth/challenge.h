@@ -30,6 +30,10 @@ struct auth_params {
 	unsigned nalgos;
 	uint32_t nonce_lifetime; /* seconds */
 	uint64_t now;		 /* seconds since the epoch */
+	/* Nonces issued before this (the daemon's start) are stale: the
+	 * nonce-count table that guards them against replay did not survive
+	 * the restart, so the client is asked to take a fresh nonce. */
+	uint64_t not_before;
 	auth_ha1_lookup_h lookup;
 	void *lookup_ctx;
 	/* This server's addresses and domains: a digest-uri that is not the

@@ -265,6 +265,7 @@ int vs_daemon_services_start(struct vs_daemon *d, const struct vs_config *cfg,
 	d->svc.secret = d->secret;
 	d->svc.nc = &d->nc;
 	d->svc.aliases = &d->aliases;
+	d->svc.started = (uint64_t)time(NULL);
 	return vs_daemon_shield_start(d, cfg, err, errlen);
 }
 

@@ -185,6 +185,7 @@ void srv_auth_params(struct sip_server *srv, struct auth_params *p)
 	p->nalgos = cfg->nalgos;
 	p->nonce_lifetime = cfg->nonce_lifetime;
 	p->now = (uint64_t)time(NULL);
+	p->not_before = srv->svc ? srv->svc->started : 0;
 	p->lookup = ha1_lookup;
 	p->lookup_ctx = srv;
 	p->local = srv->local;

@@ -36,6 +36,7 @@ struct sip_services {
 	struct tcp_alias_table *aliases;
 	struct shield *shield; /* NULL: no shield (benchmarks, fuzzers) */
 	struct policy *policy; /* SPIT and toll-fraud policy, or NULL */
+	uint64_t started;      /* Unix time the services started */
 };
 
 struct sip_server {

@@ -205,10 +205,23 @@ try:
     u9 = UA("127.0.0.1", PORT)
     r = reg_with(u9, "bob", "bob-secret-22", contact="<sip:bob@127.0.0.1:7020>", expires=2)
     c.check("a 2 s registration is accepted", status(r) == 200, r)
+    # A nonce from before the restart: its nonce-count record dies with
+    # the process, so afterwards it must count as stale.
+    u10 = UA("127.0.0.1", PORT)
+    u10.send(u10.request("REGISTER", "sip:" + DOMAIN, "sip:alice@%s" % DOMAIN))
+    old_ch = parse_challenge(headers(u10.recv_final(), "WWW-Authenticate")[0])
     d.proc.kill()
     d.proc.wait()
     time.sleep(2.5)
     d.start()
+    u10.send(u10.request("REGISTER", "sip:" + DOMAIN, "sip:alice@%s" % DOMAIN,
+                         "Contact: <sip:alice@127.0.0.1:7030>\r\nExpires: 60\r\n" +
+                         authorization(old_ch, "alice", "alice-secret-1", "REGISTER", "sip:" + DOMAIN)))
+    r = u10.recv_final()
+    c.check("a nonce issued before a restart is stale afterwards (401, stale=true): "
+            "no replay through a lost nonce-count table",
+            status(r) == 401 and any(parse_challenge(v).get("stale", "").lower() == "true"
+                                     for v in headers(r, "WWW-Authenticate")), r)
     q = reg_with(UA("127.0.0.1", PORT), "alice", "alice-secret-1", contact="")
     c.check("after kill -9 and restart alice's three bindings are back",
             status(q) == 200 and len(contacts(q)) == 3, q)
