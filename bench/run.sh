@@ -46,4 +46,4 @@ echo "== The shield: instructions per call, on and off (valgrind --tool=callgrin
 
 echo
 echo "== The shield under an INVITE flood, and its cost: VoIPShield vs Kamailio (pike + htable) =="
-"$here/shield_vs_kamailio.sh" "$build" "${FLOOD_RATES:-0 2000 5000 10000}" "${SECONDS:-10}" "${REPEAT:-3}"
+"$here/shield_vs_kamailio.sh" "$build" "${FLOOD_RATES:-0 10000 50000 100000 200000}" "${SECONDS:-10}" "${REPEAT:-3}"

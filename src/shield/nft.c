@@ -71,7 +71,7 @@ struct vs_nft *vs_nft_open(const struct vs_shield_conf *cfg, char *err,
 			 n->table, i ? n->set6 : n->set4);
 		if (run(n, cmd, why, sizeof(why))) {
 			snprintf(err, errlen,
-				 "nftables set %s %s %s is not usable (%s): create it (examples/nftables.conf) and run as root or with CAP_NET_ADMIN",
+				 "nftables set %s %s %s is not usable (%s): create it (examples/nftables/voipshield.nft) and run as root or with CAP_NET_ADMIN",
 				 n->family, n->table, i ? n->set6 : n->set4, why);
 			vs_nft_close(n);
 			return NULL;

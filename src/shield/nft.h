@@ -3,7 +3,7 @@
  * banned source's packets before they cost the daemon anything
  * (shield.nftables; docs/shield.md#kernel-dropping).
  *
- * The operator creates the table and sets (examples/nftables.conf); the
+ * The operator creates the table and sets (examples/nftables/voipshield.nft); the
  * daemon only adds and deletes elements, with the ban's timeout, through
  * libnftables.  It needs CAP_NET_ADMIN, which the daemon keeps when it
  * drops root for this.  When the sets cannot be used, the daemon says so

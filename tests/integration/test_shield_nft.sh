@@ -2,7 +2,7 @@
 # test_shield_nft.sh - bans pushed into nftables sets (shield.nftables).
 #
 # In a network namespace of its own (only loopback up), with the table of
-# examples/nftables.conf loaded there (ports changed to $PORT): the daemon
+# examples/nftables/voipshield.nft loaded there (ports changed to $PORT): the daemon
 # drops root but keeps CAP_NET_ADMIN; a manual ban and an automatic one (a
 # scanner) appear in the banned4 set with a timeout, packets from a banned
 # address no longer reach the daemon at all (its rx.udp counter stands
@@ -48,7 +48,7 @@ ok() { echo "ok   - $1"; PASS=$((PASS + 1)); }
 bad() { echo "FAIL - $1"; FAIL=$((FAIL + 1)); }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 
-sed "s/{ 5060, 5061 }/$PORT/" "$SRC/examples/nftables.conf" >"$TMP/nft.conf"
+sed "s/{ 5060, 5061 }/$PORT/" "$SRC/examples/nftables/voipshield.nft" >"$TMP/nft.conf"
 $IN nft -f "$TMP/nft.conf" || { echo "FAIL: cannot load the example table"; exit 1; }
 
 cat >"$TMP/send.py" <<'PY'
