@@ -73,6 +73,12 @@ void vs_config_defaults(struct vs_config *cfg)
 	cfg->tsx_t2 = 4000;
 	cfg->tsx_t4 = 5000;
 	cfg->tsx_max = 65536;
+	cfg->tls_min_version = 0x0303;
+	/* Forward secrecy and AEAD only for TLS 1.2 (TLS 1.3 suites are all
+	 * of that kind). */
+	snprintf(cfg->tls_ciphers, sizeof(cfg->tls_ciphers),
+		 "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL");
+	snprintf(cfg->tls_groups, sizeof(cfg->tls_groups), "X25519:P-256:P-384");
 	vs_config_shield_defaults(cfg);
 	vs_config_policy_defaults(cfg);
 }
@@ -263,7 +269,7 @@ static void load_listener(struct loader *ld, const config_setting_t *l,
 			  struct vs_listener *out)
 {
 	static const char *const keys[] = {"address", "port", "transports",
-					   "zone", NULL};
+					   "zone", "tls_cert", "tls_key", NULL};
 	const config_setting_t *t;
 	uint32_t port = 5060;
 
@@ -315,12 +321,22 @@ static void load_listener(struct loader *ld, const config_setting_t *l,
 			out->transports |= VS_TP_UDP;
 		else if (v && strcmp(v, "tcp") == 0)
 			out->transports |= VS_TP_TCP;
+		else if (v && strcmp(v, "tls") == 0)
+			out->transports |= VS_TP_TLS;
 		else
-			error_at(ld, t, "transport '%s' is not udp or tcp",
+			error_at(ld, t, "transport '%s' is not udp, tcp or tls",
 				 v ? v : "?");
 	}
 	if (!out->transports)
 		error_at(ld, t, "a listener needs at least one transport");
+	if (!ld->failed && (out->transports & VS_TP_TLS) &&
+	    (out->transports & VS_TP_STREAM) != VS_TP_TLS)
+		error_at(ld, t, "tcp and tls cannot share a port: give tls a listener of its own (port 5061)");
+	get_string(ld, l, "tls_cert", out->tls_cert, sizeof(out->tls_cert));
+	get_string(ld, l, "tls_key", out->tls_key, sizeof(out->tls_key));
+	if (!ld->failed && (out->transports & VS_TP_TLS) &&
+	    (!out->tls_cert[0] || !out->tls_key[0]))
+		error_at(ld, l, "a tls listener needs 'tls_cert' and 'tls_key' (PEM files; make run creates a self-signed pair)");
 }
 
 static bool same_sockaddr(const struct vs_listener *a,
@@ -486,6 +502,29 @@ bool vs_config_trusted(const struct vs_config *cfg,
 			return true;
 	}
 	return false;
+}
+
+static void load_tls(struct loader *ld, const config_t *c,
+		     struct vs_config *cfg)
+{
+	static const char *const keys[] = {"min_version", "ciphers", "groups",
+					   NULL};
+	const config_setting_t *g = group(ld, c, "tls", keys);
+	char v[8] = "1.2";
+
+	if (!g)
+		return;
+	get_string(ld, g, "min_version", v, sizeof(v));
+	if (!strcmp(v, "1.2"))
+		cfg->tls_min_version = 0x0303;
+	else if (!strcmp(v, "1.3"))
+		cfg->tls_min_version = 0x0304;
+	else
+		error_at(ld, config_setting_get_member(g, "min_version"),
+			 "tls min_version '%s' is not \"1.2\" or \"1.3\" (older versions are not offered)",
+			 v);
+	get_string(ld, g, "ciphers", cfg->tls_ciphers, sizeof(cfg->tls_ciphers));
+	get_string(ld, g, "groups", cfg->tls_groups, sizeof(cfg->tls_groups));
 }
 
 static void load_route(struct loader *ld, const config_setting_t *r,
@@ -708,7 +747,8 @@ int vs_config_load(const char *path, struct vs_config *cfg, char *err,
 	static const char *const top[] = {"server", "log", "listen", "limits",
 					  "tcp", "auth", "registrar",
 					  "transactions", "upstream", "zones",
-					  "shield", "events", "policy", NULL};
+					  "shield", "events", "policy", "tls",
+					  NULL};
 	struct loader ld = {path, err, errlen, false};
 	config_t c;
 
@@ -749,6 +789,8 @@ int vs_config_load(const char *path, struct vs_config *cfg, char *err,
 		load_transactions(&ld, &c, cfg);
 	if (!ld.failed)
 		load_upstream(&ld, &c, cfg);
+	if (!ld.failed)
+		load_tls(&ld, &c, cfg);
 	if (!ld.failed)
 		load_zones(&ld, &c, cfg);
 	if (!ld.failed)

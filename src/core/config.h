@@ -28,11 +28,17 @@
 enum vs_transport {
 	VS_TP_UDP = 1 << 0,
 	VS_TP_TCP = 1 << 1,
+	VS_TP_TLS = 1 << 2, /* SIP over TLS over TCP (RFC 3261 26.2) */
 };
+
+/* A stream transport: TCP or TLS. */
+#define VS_TP_STREAM (VS_TP_TCP | VS_TP_TLS)
 
 struct vs_listener {
 	char address[64];
 	char zone_name[32]; /* as written; "" = the first zone */
+	char tls_cert[PATH_MAX]; /* TLS listeners: certificate chain (PEM) */
+	char tls_key[PATH_MAX];	 /* and its private key (PEM) */
 	uint8_t zone;	    /* index into vs_config.zones */
 	uint16_t port;
 	unsigned transports; /* VS_TP_* bits */
@@ -236,6 +242,11 @@ struct vs_config {
 	/* transactions */
 	uint32_t tsx_t1, tsx_t2, tsx_t4; /* ms */
 	uint32_t tsx_max;		 /* open transactions in total */
+
+	/* tls */
+	uint16_t tls_min_version; /* TLS1_2_VERSION or TLS1_3_VERSION */
+	char tls_ciphers[512];	  /* TLS 1.2 cipher list (OpenSSL syntax) */
+	char tls_groups[256];	  /* key exchange groups */
 
 	/* zones (always at least one), shield, events */
 	struct vs_zone zones[VS_CONFIG_MAX_ZONES];

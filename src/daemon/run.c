@@ -162,7 +162,7 @@ static int open_sockets(struct run *r)
 		memcpy(&a.u, &l->sa, l->salen);
 		a.len = l->salen;
 		if (((l->transports & VS_TP_UDP) && vs_sock_probe(&a, SOCK_DGRAM)) ||
-		    ((l->transports & VS_TP_TCP) && vs_sock_probe(&a, SOCK_STREAM)))
+		    ((l->transports & VS_TP_STREAM) && vs_sock_probe(&a, SOCK_STREAM)))
 			goto fail;
 		for (unsigned w = 0; w < nw; w++) {
 			int fd;
@@ -172,7 +172,7 @@ static int open_sockets(struct run *r)
 					goto fail;
 				r->udp_fds[w][r->nudp] = fd;
 			}
-			if (l->transports & VS_TP_TCP) {
+			if (l->transports & VS_TP_STREAM) {
 				fd = vs_sock_tcp_listen(&a, 1024);
 				if (fd < 0)
 					goto fail;
@@ -181,7 +181,7 @@ static int open_sockets(struct run *r)
 		}
 		if (l->transports & VS_TP_UDP)
 			r->udp_addrs[r->nudp++] = a;
-		if (l->transports & VS_TP_TCP)
+		if (l->transports & VS_TP_STREAM)
 			r->ntcp++;
 		continue;
 fail:
@@ -196,7 +196,7 @@ fail:
 				? " (no interface of this machine has this address)"
 				: "");
 		r->nudp += (l->transports & VS_TP_UDP) ? 1 : 0;
-		r->ntcp += (l->transports & VS_TP_TCP) ? 1 : 0;
+		r->ntcp += (l->transports & VS_TP_STREAM) ? 1 : 0;
 		return -1;
 	}
 	return 0;
@@ -376,10 +376,11 @@ static void log_listeners(const struct vs_config *cfg)
 	for (size_t i = 0; i < cfg->nlisten; i++) {
 		const struct vs_listener *l = &cfg->listen[i];
 		bool v6 = l->sa.ss_family == AF_INET6;
-		vs_log(VS_LOG_INFO, "listening on %s%s%s%s:%u%s%s",
+		vs_log(VS_LOG_INFO, "listening on %s%s%s%s:%u%s%s%s",
 		       v6 ? "[" : "", l->address, v6 ? "]" : "", "", l->port,
 		       (l->transports & VS_TP_UDP) ? " udp" : "",
-		       (l->transports & VS_TP_TCP) ? " tcp" : "");
+		       (l->transports & VS_TP_TCP) ? " tcp" : "",
+		       (l->transports & VS_TP_TLS) ? " tls" : "");
 	}
 }
 
@@ -555,6 +556,18 @@ int vs_run(const char *config_path, bool daemonize)
 	raise_fd_limit(r.cfg);
 	if (open_sockets(&r))
 		goto out;
+	/* TLS keys are often readable by root alone: load them now. */
+	for (size_t i = 0; i < r.cfg->nlisten; i++) {
+		if (!(r.cfg->listen[i].transports & VS_TP_TLS))
+			continue;
+		r.d.tls[i] = tls_server_new(r.cfg, &r.cfg->listen[i], err,
+					    sizeof(err));
+		if (!r.d.tls[i]) {
+			fprintf(stderr, "voipshield: %s:%d: %s\n", r.cfg->path,
+				r.cfg->listen[i].line, err);
+			goto out;
+		}
+	}
 	r.ctl_fd = vs_control_listen(r.cfg->state_dir, err, sizeof(err));
 	if (r.ctl_fd < 0) {
 		fprintf(stderr, "voipshield: %s\n", err);
@@ -625,6 +638,8 @@ out:
 		unlink(path);
 		close(r.lock_fd);
 	}
+	for (size_t i = 0; i < VS_CONFIG_MAX_LISTENERS; i++)
+		tls_server_free(r.d.tls[i]);
 	if (r.d.connlimit.slots)
 		connlimit_destroy(&r.d.connlimit);
 	tcp_alias_destroy(&r.d.aliases);

@@ -103,9 +103,12 @@ int vs_worker_send(struct vs_worker *w, const struct vs_flow *flow,
 	struct vs_flow alias;
 	if (!flow->conn_id) {
 		/* No connection named (a Contact or route address): one that
-		 * reaches this address, else a new one from this worker. */
+		 * reaches this address, else a new one from this worker (TCP
+		 * only: TLS goes over connections the peer opened). */
 		if (tcp_alias_get(&w->d->aliases, &flow->peer, &alias)) {
 			flow = &alias;
+		} else if (flow->tp == VS_TP_TLS) {
+			return ENOTCONN;
 		} else {
 			struct tcp_conn *nc = tcp_conn_connect(w, &flow->peer);
 			if (!nc || !tcp_conn_send(nc, buf, len))
@@ -130,7 +133,7 @@ int vs_worker_send(struct vs_worker *w, const struct vs_flow *flow,
 		return 0;
 	}
 	struct tcp_conn *c = tcp_conn_find(w, flow->conn_id);
-	if (!c)
+	if (!c && flow->tp != VS_TP_TLS)
 		c = tcp_conn_connect(w, &flow->peer);
 	if (!c)
 		return ENOTCONN;
@@ -399,7 +402,9 @@ int vs_worker_init(struct vs_worker *w, struct vs_daemon *d, unsigned id,
 		err = tcp_listener_attach(&w->tcpl[i], w, tcp_fds[i]);
 		if (err)
 			return err;
-		w->tcpl[i].listener = listener_of(w->cfg, tcp_fds[i], VS_TP_TCP);
+		w->tcpl[i].listener = listener_of(w->cfg, tcp_fds[i], VS_TP_STREAM);
+		if (w->tcpl[i].listener < VS_CONFIG_MAX_LISTENERS)
+			w->tcpl[i].tls = d->tls[w->tcpl[i].listener];
 		w->ntcpl++;
 	}
 	return 0;

@@ -24,6 +24,7 @@
 #include "transport/connlimit.h"
 #include "transport/flow.h"
 #include "transport/tcp.h"
+#include "transport/tls.h"
 #include "transport/udp.h"
 #include "events/event.h"
 #include "shield/shield.h"
@@ -91,6 +92,7 @@ struct vs_daemon {
 	struct vs_nft *nft; /* shield.nftables, or NULL */
 	struct vs_events events;
 	struct vs_stats ctl_stats; /* decisions made on the main thread */
+	struct tls_server *tls[VS_CONFIG_MAX_LISTENERS]; /* TLS listeners */
 	_Atomic uint32_t bans_active; /* as of the last sweep */
 	_Atomic uint32_t calls_counted; /* by the policy, as of the last sweep */
 };

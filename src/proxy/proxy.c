@@ -115,7 +115,7 @@ static void put_rr(struct mbuf *mb, const struct sip_server *srv,
 
 	rr_mac(srv, call_id, &tp_pl, mac);
 	mbuf_printf(mb, "Record-Route: <sip:%s:%u;transport=%s;lr", host, port,
-		    tp == VS_TP_TCP ? "tcp" : "udp");
+		    tp == VS_TP_TLS ? "tls" : tp == VS_TP_TCP ? "tcp" : "udp");
 	if (tp_pl.l) {
 		mbuf_puts(mb, ";vsf=");
 		mbuf_put_pl(mb, &tp_pl);
@@ -125,7 +125,7 @@ static void put_rr(struct mbuf *mb, const struct sip_server *srv,
 
 static const char *tp_name(unsigned tp)
 {
-	return tp == VS_TP_TCP ? "TCP" : "UDP";
+	return tp == VS_TP_TLS ? "TLS" : tp == VS_TP_TCP ? "TCP" : "UDP";
 }
 
 /* Our address for sending over tp to a peer of this family: a listener's
@@ -217,6 +217,8 @@ int proxy_uri_flow(const struct sip_uri *u, struct vs_flow *out)
 	if (sip_uri_param(u, "transport", &tp)) {
 		if (pl_caseeq_str(&tp, "tcp"))
 			out->tp = VS_TP_TCP;
+		else if (pl_caseeq_str(&tp, "tls"))
+			out->tp = VS_TP_TLS; /* only over a connection it opened */
 		else if (!pl_caseeq_str(&tp, "udp"))
 			return EPROTONOSUPPORT;
 	}

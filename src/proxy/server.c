@@ -520,7 +520,7 @@ bool sip_server_input(struct sip_server *srv, const struct sip_input *in,
 	}
 	if (sh && !shield_request(sh, &sc, in->flow, m))
 		return false; /* a scanner, now banned */
-	if (in->flow->tp == VS_TP_TCP && srv->svc)
+	if ((in->flow->tp & VS_TP_STREAM) && srv->svc)
 		learn_aliases(srv, m, in->flow);
 	/* Overload: while the transaction table is filling up, new requests
 	 * from untrusted sources wait (503), so that calls in progress,

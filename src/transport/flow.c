@@ -77,7 +77,7 @@ int vs_flow_from_token(const char *tok, size_t len, struct vs_flow *f)
 		return EINVAL;
 	memset(f, 0, sizeof(*f));
 	f->tp = raw[0];
-	if (f->tp != VS_TP_UDP && f->tp != VS_TP_TCP)
+	if (f->tp != VS_TP_UDP && f->tp != VS_TP_TCP && f->tp != VS_TP_TLS)
 		return EINVAL;
 	f->worker = (uint16_t)(raw[1] << 8 | raw[2]);
 	for (int i = 0; i < 8; i++)

@@ -22,6 +22,7 @@
 #include "daemon/worker.h"
 #include "transport/alias.h"
 #include "transport/tcp_frame.h"
+#include "transport/tls.h"
 
 #define TCP_RBUF_INITIAL 4096
 #define TCP_REPLY_MAX 65535
@@ -37,7 +38,7 @@
 
 static void conn_events(struct tcp_conn *c)
 {
-	bool want = c->wlen != 0 || c->connecting;
+	bool want = c->wlen != 0 || c->connecting || c->tls_want_write;
 	uint32_t ev = EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0);
 
 	if (want != c->want_out) {
@@ -97,6 +98,7 @@ void tcp_conn_destroy(struct tcp_conn *c)
 		w->conn_free[w->conn_nfree++] = (uint32_t)c->id;
 	}
 	timer_stop(&w->wheel, &c->timer);
+	tls_conn_free(c->tls);
 	if (c->io.fd >= 0)
 		close(c->io.fd);
 	connlimit_release(&w->d->connlimit, &c->peer);
@@ -113,18 +115,36 @@ void tcp_conn_destroy(struct tcp_conn *c)
 	free(c);
 }
 
+/* Write on the socket, through TLS when the connection has it: bytes
+ * written (> 0), 0 when it would block, -1 when the connection failed. */
+static ssize_t conn_write(struct tcp_conn *c, const char *buf, size_t len)
+{
+	if (c->tls) {
+		size_t n = 0;
+		enum tls_io r = tls_conn_write(c->tls, buf, len, &n);
+		c->tls_want_write = r == TLS_IO_WANT_WRITE;
+		if (r == TLS_IO_OK)
+			return (ssize_t)n;
+		return r == TLS_IO_WANT_READ || r == TLS_IO_WANT_WRITE ? 0 : -1;
+	}
+	for (;;) {
+		ssize_t n = send(c->io.fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+	}
+}
+
 static bool flush_out(struct tcp_conn *c)
 {
 	while (c->wlen) {
-		ssize_t n = send(c->io.fd, c->wbuf, c->wlen,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
+		ssize_t n = conn_write(c, c->wbuf, c->wlen);
+		if (n < 0)
 			return false;
-		}
+		if (n == 0)
+			break;
 		memmove(c->wbuf, c->wbuf + n, c->wlen - (size_t)n);
 		c->wlen -= (size_t)n;
 	}
@@ -138,21 +158,18 @@ bool tcp_conn_send(struct tcp_conn *c, const char *buf, size_t len)
 
 	if (c->closing)
 		return false;
-	if (c->wlen == 0 && !c->connecting) {
-		for (;;) {
-			ssize_t n = send(c->io.fd, buf, len,
-					 MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+	if (c->wlen == 0 && !c->connecting &&
+	    (!c->tls || tls_conn_ready(c->tls))) {
+		while (len) {
+			ssize_t n = conn_write(c, buf, len);
+			if (n < 0) {
 				c->closing = true;
 				return false;
 			}
-			if (n > 0) {
-				buf += n;
-				len -= (size_t)n;
-			}
-			break;
+			if (n == 0)
+				break;
+			buf += n;
+			len -= (size_t)n;
 		}
 		if (len == 0)
 			return true;
@@ -195,7 +212,7 @@ static void handle_message(struct tcp_conn *c, const char *buf, size_t len)
 	flow.peer = c->peer;
 	flow.conn_id = c->id;
 	flow.worker = (uint16_t)c->w->id;
-	flow.tp = VS_TP_TCP;
+	flow.tp = c->tp;
 	flow.local = 0;
 	flow.listener = c->listener;
 	if (vs_worker_sip_input(c->w, buf, len, &flow, &out)) {
@@ -304,8 +321,22 @@ static bool read_input(struct tcp_conn *c)
 			c->rbuf = nb;
 			c->rcap = cap;
 		}
-		n = recv(c->io.fd, c->rbuf + c->rlen, c->rcap - c->rlen,
-			 MSG_DONTWAIT);
+		if (c->tls) {
+			size_t got = 0;
+			enum tls_io r = tls_conn_read(c->tls, c->rbuf + c->rlen,
+						      c->rcap - c->rlen, &got);
+			c->tls_want_write = r == TLS_IO_WANT_WRITE;
+			if (r == TLS_IO_WANT_READ || r == TLS_IO_WANT_WRITE) {
+				conn_events(c);
+				return true;
+			}
+			if (r != TLS_IO_OK)
+				return false;
+			n = (ssize_t)got;
+		} else {
+			n = recv(c->io.fd, c->rbuf + c->rlen, c->rcap - c->rlen,
+				 MSG_DONTWAIT);
+		}
 		if (n > 0) {
 			c->rlen += (size_t)n;
 			c->last_rx_ms = c->w->now_ms;
@@ -339,6 +370,26 @@ static void conn_event(struct vs_io *io, uint32_t events)
 			return;
 		}
 		c->connecting = false;
+	}
+	if (c->tls && !tls_conn_ready(c->tls)) {
+		enum tls_io r = tls_conn_handshake(c->tls);
+		c->tls_want_write = r == TLS_IO_WANT_WRITE;
+		if (r == TLS_IO_WANT_READ || r == TLS_IO_WANT_WRITE) {
+			conn_events(c);
+			return;
+		}
+		if (r != TLS_IO_OK) {
+			char peer[VS_IPSTR_MAX + 8];
+			vs_stat_inc(&c->w->stats, VS_STAT_TLS_HANDSHAKE_FAILED);
+			vs_log_limited(VS_LOG_INFO, "tls-handshake",
+				       "TLS handshake with %s failed",
+				       vs_sa_str(&c->peer, peer, sizeof(peer)));
+			tcp_conn_destroy(c);
+			return;
+		}
+		vs_stat_inc(&c->w->stats, VS_STAT_TLS_HANDSHAKES);
+		c->msg_start_ms = 0; /* the handshake deadline is met */
+		events |= EPOLLOUT | EPOLLIN;
 	}
 	if (events & EPOLLOUT)
 		ok = flush_out(c);
@@ -430,7 +481,7 @@ static void remember_peer(struct tcp_conn *c)
 	flow.peer = c->peer;
 	flow.conn_id = c->id;
 	flow.worker = (uint16_t)c->w->id;
-	flow.tp = VS_TP_TCP;
+	flow.tp = c->tp;
 	tcp_alias_set(&c->w->d->aliases, &c->peer, &flow);
 }
 
@@ -469,6 +520,17 @@ static void accept_one(struct tcp_listener *l, int fd,
 	if (!c)
 		return;
 	c->listener = l->listener;
+	c->tp = VS_TP_TCP;
+	if (l->tls) {
+		c->tp = VS_TP_TLS;
+		c->tls = tls_conn_accept(l->tls, fd);
+		if (!c->tls) {
+			tcp_conn_destroy(c);
+			return;
+		}
+		/* The handshake must finish within tcp.message_timeout. */
+		c->msg_start_ms = w->now_ms;
+	}
 	vs_stat_inc(&w->stats, VS_STAT_TCP_ACCEPTED);
 	remember_peer(c);
 }
@@ -501,6 +563,7 @@ struct tcp_conn *tcp_conn_connect(struct vs_worker *w,
 	c->connecting = true;
 	c->want_out = true;
 	c->listener = VS_FLOW_NO_LISTENER;
+	c->tp = VS_TP_TCP;
 	vs_stat_inc(&w->stats, VS_STAT_TCP_CONNECTED);
 	remember_peer(c);
 	return c;

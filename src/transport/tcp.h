@@ -12,12 +12,15 @@
 #include "transport/tcp_frame.h"
 
 struct vs_worker;
+struct tls_server;
+struct tls_conn;
 
 struct tcp_listener {
 	struct vs_io io;
 	struct vs_worker *w;
 	struct timer pause; /* out of descriptors: retry accepting later */
 	uint8_t listener;   /* in the configuration (its zone) */
+	struct tls_server *tls; /* a TLS listener's context, or NULL */
 };
 
 struct tcp_conn {
@@ -45,6 +48,9 @@ struct tcp_conn {
 	bool closing;
 	bool connecting; /* outbound, connect() not finished */
 	uint8_t listener; /* accepted on; VS_FLOW_NO_LISTENER when outbound */
+	uint8_t tp;	  /* VS_TP_TCP or VS_TP_TLS */
+	struct tls_conn *tls; /* TLS session, or NULL */
+	bool tls_want_write;  /* the session waits for the socket to drain */
 };
 
 int tcp_listener_attach(struct tcp_listener *l, struct vs_worker *w, int fd);

@@ -284,6 +284,26 @@ static void test_policy(void **state)
 	assert_err_at(2, "an empty pattern would match everything");
 }
 
+static void test_tls(void **state)
+{
+	(void)state;
+	assert_int_equal(load(minimal), 0);
+	assert_int_equal(cfg.tls_min_version, 0x0303);
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; port = 5061; transports = [ \"tls\" ];\n"
+			      "  tls_cert = \"/c.pem\"; tls_key = \"/k.pem\"; } );\n"
+			      "tls = { min_version = \"1.3\"; };\n"), 0);
+	assert_int_equal(cfg.listen[0].transports, VS_TP_TLS);
+	assert_string_equal(cfg.listen[0].tls_key, "/k.pem");
+	assert_int_equal(cfg.tls_min_version, 0x0304);
+	assert_int_equal(load("listen = ( {\n address = \"127.0.0.1\"; transports = [ \"tls\" ]; } );\n"), -1);
+	assert_err_at(1, "a tls listener needs 'tls_cert' and 'tls_key'");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; transports =\n [ \"tcp\", \"tls\" ]; } );\n"), -1);
+	assert_err_at(1, "tcp and tls cannot share a port");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "tls = {\n min_version = \"1.1\"; };\n"), -1);
+	assert_err_at(3, "tls min_version '1.1'");
+}
+
 static void test_example_is_valid(void **state)
 {
 	(void)state;
@@ -306,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_needs_restart),
 		cmocka_unit_test(test_zones_and_shield),
 		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_example_is_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""SIP over TLS (issue 5, first slice): protocol versions and cipher
+suites offered (openssl s_client: TLS 1.0 and 1.1 refused, 1.2 and 1.3
+accepted, CBC and RSA key exchange not negotiable), a SIP client on
+OpenSSL (Python's ssl module) that registers with digest authentication
+over TLS and calls a phone on UDP through the proxy and is called back
+over its own TLS connection, a handshake that never finishes (closed
+after tcp.message_timeout), and counters.  Ports 5270-5272; certificates
+made with the openssl command in a temporary directory."""
+import os
+import re
+import socket
+import ssl
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vstest import Checks, Daemon, VS_BIN, peer_closed
+from sipua import UA, status
+import callkit
+from callkit import is_req, recv_match, response
+
+PORT = 5270
+TLS_PORT = 5271
+DOMAIN = "example.test"
+c = Checks("tls")
+
+
+class TLSUA(UA):
+    """A SIP UA over TLS (OpenSSL through Python's ssl module)."""
+
+    def __init__(self, server, port):
+        ctx = ssl.create_default_context(cafile=CERT)
+        ctx.check_hostname = False  # the certificate names 127.0.0.1 by IP
+        raw = socket.create_connection((server, port), timeout=5)
+        self.sock = ctx.wrap_socket(raw)
+        self.server = (server, port)
+        self.transport = "TLS"
+        self.local = self.sock.getsockname()
+        self.host = self.local[0]
+        self.callid = "%x@tls" % id(self)
+        self.cseq = 0
+        self.tag = "%x" % (id(self) & 0xffffff)
+        self.buf = b""
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def recv(self, timeout=2.0):
+        deadline = time.time() + timeout
+        while True:
+            end = self.buf.find(b"\r\n\r\n")
+            if end >= 0:
+                m = re.search(rb"\r\nContent-Length: *(\d+)", self.buf[:end + 2], re.I)
+                total = end + 4 + (int(m.group(1)) if m else 0)
+                if len(self.buf) >= total:
+                    msg, self.buf = self.buf[:total], self.buf[total:]
+                    return msg
+            left = deadline - time.time()
+            if left <= 0:
+                return None
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except (socket.timeout, ssl.SSLError):
+                return None
+            if not chunk:
+                return None
+            self.buf += chunk
+
+
+def s_client(*args):
+    r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % TLS_PORT,
+                        "-servername", "localhost"] + list(args),
+                       input="", capture_output=True, text=True, timeout=20)
+    # "New, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384" ("New, (NONE),
+    # Cipher is (NONE)" when the handshake failed).
+    m = re.search(r"New, (TLSv[0-9.]+), Cipher is (\S+)", r.stdout)
+    ok = r.returncode == 0 and m is not None
+    return ok, (m.group(1) if m else None), (m.group(2) if m else None)
+
+
+def add_user(d, name, password):
+    return subprocess.run([VS_BIN, "--config", d.conf, "user", "add", name],
+                          input=password + "\n", capture_output=True, text=True,
+                          timeout=30).returncode == 0
+
+
+d = Daemon(PORT, domains=(DOMAIN,), listen=None)
+CERT = os.path.join(d.dir, "cert.pem")
+KEY = os.path.join(d.dir, "key.pem")
+subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                "-nodes", "-keyout", KEY, "-out", CERT, "-days", "2", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+               check=True, capture_output=True, timeout=60)
+os.chmod(KEY, 0o600)  # read by the daemon as root, before it drops privileges
+d.write_config(d.text.replace(
+    'listen = ( ',
+    'listen = ( { address = "127.0.0.1"; port = %d; transports = ["tls"]; '
+    'tls_cert = "%s"; tls_key = "%s"; },\n' % (TLS_PORT, CERT, KEY), 1) +
+    'auth = { algorithms = ["SHA-256", "MD5"]; };\ntcp = { message_timeout = 2; };\n'
+    'transactions = { t1 = 50; };\n')
+try:
+    d.start()
+    c.check("users", add_user(d, "alice", "alice-secret-1") and add_user(d, "bob", "bob-secret-22"))
+
+    # --- what is negotiable -----------------------------------------------
+    ok, proto, _ = s_client("-tls1_3")
+    c.check("TLS 1.3 is accepted", ok and proto == "TLSv1.3", proto)
+    ok, proto, cipher = s_client("-tls1_2")
+    c.check("TLS 1.2 is accepted, with an ECDHE AEAD suite", ok and proto == "TLSv1.2" and
+            cipher.startswith("ECDHE-") and ("GCM" in cipher or "CHACHA20" in cipher), (proto, cipher))
+    for v in ("-tls1_1", "-tls1"):
+        ok, proto, _ = s_client(v, "-cipher", "DEFAULT@SECLEVEL=0")
+        c.check("%s is refused" % v[1:].replace("_", "."), not ok, proto)
+    for cs in ("ECDHE-ECDSA-AES128-SHA", "AES128-GCM-SHA256", "AES256-SHA256"):
+        ok, proto, cipher = s_client("-tls1_2", "-cipher", cs)
+        c.check("TLS 1.2 suite %s (CBC or RSA key exchange) is refused" % cs, not ok, cipher)
+
+    # --- SIP over TLS -------------------------------------------------------
+    alice = TLSUA("127.0.0.1", TLS_PORT)
+    r, _ = alice.register("alice", "alice-secret-1", DOMAIN,
+                          contact="<sip:alice@%s:%d;transport=tls>" % alice.local, expires=300)
+    c.check("alice registers over TLS with digest authentication", status(r) == 200, r)
+    bob = UA("127.0.0.1", PORT, local_port=5272)
+    r, _ = bob.register("bob", "bob-secret-22", DOMAIN, contact="<sip:bob@127.0.0.1:5272>",
+                        expires=300)
+    c.check("bob registers over UDP", status(r) == 200, r)
+
+    call = callkit.Call(alice, "alice", "sip:bob@" + DOMAIN, DOMAIN, "alice-secret-1")
+    call.start()
+    inv = recv_match(bob, is_req("INVITE", call.callid), 2.0)
+    c.check("alice's INVITE over TLS reaches bob over UDP", inv is not None)
+    if inv is not None:
+        c.check("the proxy records the TLS side in Record-Route",
+                b"transport=tls" in inv, inv[:400])
+        bob.send(response(inv, 200, "OK", "bob1", contact="sip:bob@127.0.0.1:5272"))
+    ok_resp = call.final()
+    c.check("alice gets bob's 200 over TLS", status(ok_resp) == 200, ok_resp)
+
+    back = callkit.Call(bob, "bob", "sip:alice@" + DOMAIN, DOMAIN, "bob-secret-22")
+    back.start()
+    inv = recv_match(alice, is_req("INVITE", back.callid), 2.0)
+    c.check("bob's call reaches alice over her own TLS connection", inv is not None)
+    if inv is not None:
+        alice.send(response(inv, 486, "Busy Here", "alice1"))
+    c.check("and alice's 486 comes back to bob", status(back.final()) == 486)
+
+    # --- handshakes -----------------------------------------------------------
+    raw = socket.create_connection(("127.0.0.1", TLS_PORT), timeout=5)
+    c.check("a connection that never finishes its handshake is closed (tcp.message_timeout 2 s)",
+            peer_closed(raw, timeout=5.0))
+    raw.close()
+    raw = socket.create_connection(("127.0.0.1", TLS_PORT), timeout=5)
+    raw.sendall(b"OPTIONS sip:127.0.0.1 SIP/2.0\r\n\r\n")
+    c.check("plain SIP on the TLS port is refused (the connection closes)", peer_closed(raw, 5.0))
+    raw.close()
+    st = d.stats()
+    c.check("tls.handshakes and tls.handshake_failed count",
+            st.get("tls.handshakes", 0) >= 3 and st.get("tls.handshake_failed", 0) >= 3,
+            (st.get("tls.handshakes"), st.get("tls.handshake_failed")))
+    alice.sock.close()
+    code = d.stop()
+    c.check("stops cleanly", code == 0, code)
+    c.check("no sanitizer reports", not d.sanitizer_reports(), d.sanitizer_reports())
+finally:
+    d.cleanup()
+c.finish()
