@@ -34,6 +34,8 @@ static void usage(FILE *f)
 		"Commands (over the control socket in server.state_dir):\n"
 		"  stats                    print counters: traffic, replies, drops by reason\n"
 		"  reload                   reload the configuration (like SIGHUP)\n"
+		"  tls reload               reload TLS certificates and keys (with the\n"
+		"                           configuration); a broken one is refused\n"
 		"  version                  print the running daemon's version\n"
 		"\n"
 		"User accounts (in the store in server.state_dir; the daemon need not run):\n"
@@ -94,6 +96,13 @@ static int command(const char *path, int argc, char **argv)
 		rc = vs_user_command(cfg, argc - 1, argv + 1);
 	} else if (strcmp(argv[0], "ban") == 0) {
 		rc = vs_ban_command(cfg, argc - 1, argv + 1);
+	} else if (strcmp(argv[0], "tls") == 0) {
+		if (argc != 2 || strcmp(argv[1], "reload")) {
+			fprintf(stderr, "usage: voipshield tls reload\n");
+			rc = 2;
+		} else {
+			rc = vs_control_command(cfg->state_dir, "tls reload");
+		}
 	} else {
 		rc = vs_control_request(cfg->state_dir, argv[0], stdout) ? 1 : 0;
 	}
@@ -138,12 +147,13 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc) {
 		const char *cmd = argv[optind];
-		bool user = strcmp(cmd, "user") == 0 || strcmp(cmd, "ban") == 0;
+		bool user = strcmp(cmd, "user") == 0 || strcmp(cmd, "ban") == 0 ||
+			    strcmp(cmd, "tls") == 0;
 		if ((!user && optind + 1 < argc) ||
 		    (!user && strcmp(cmd, "stats") && strcmp(cmd, "reload") &&
 		     strcmp(cmd, "version"))) {
 			fprintf(stderr,
-				"voipshield: unknown command '%s' (stats, reload, version, user, ban). Try 'voipshield --help'.\n",
+				"voipshield: unknown command '%s' (stats, reload, version, user, ban, tls). Try 'voipshield --help'.\n",
 				cmd);
 			return 2;
 		}

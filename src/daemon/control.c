@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -137,4 +138,25 @@ int vs_control_request(const char *state_dir, const char *cmd, FILE *out)
 int vs_control_try(const char *state_dir, const char *cmd, FILE *out)
 {
 	return request(state_dir, cmd, out, true);
+}
+
+int vs_control_command(const char *state_dir, const char *cmd)
+{
+	char *answer = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&answer, &len);
+	int rc;
+
+	if (!mem)
+		return 1;
+	rc = vs_control_request(state_dir, cmd, mem) ? 1 : 0;
+	fclose(mem);
+	if (answer) {
+		bool err = strncmp(answer, "error", 5) == 0;
+		fputs(answer, err ? stderr : stdout);
+		if (err)
+			rc = 1;
+	}
+	free(answer);
+	return rc;
 }

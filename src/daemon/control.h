@@ -24,5 +24,8 @@ int vs_control_request(const char *state_dir, const char *cmd, FILE *out);
 /* The same, but 1 without a message when no daemon listens (the socket is
  * missing or refuses): the caller then works on the store itself. */
 int vs_control_try(const char *state_dir, const char *cmd, FILE *out);
+/* Send cmd; the answer to stdout, or to stderr when it starts with
+ * "error".  Returns the exit status: 0, or 1. */
+int vs_control_command(const char *state_dir, const char *cmd);
 
 #endif

@@ -287,6 +287,28 @@ static int reload(struct run *r, char *msg, size_t msglen)
 		free(next);
 		return -1;
 	}
+	/* Certificates and keys: all of them load, or the reload is refused
+	 * and the running ones stay. */
+	struct tls_server *next_tls[VS_CONFIG_MAX_LISTENERS] = {0};
+	for (size_t i = 0; i < next->nlisten; i++) {
+		if (!(next->listen[i].transports & VS_TP_TLS))
+			continue;
+		next_tls[i] = tls_server_new(next, &next->listen[i], err,
+					     sizeof(err));
+		if (!next_tls[i]) {
+			snprintf(msg, msglen,
+				 "reload refused, keeping the running configuration and certificates: %s:%d: %s%s",
+				 next->path, next->listen[i].line, err,
+				 strstr(err, "Permission denied")
+					 ? " (a reload reads certificates and keys as server.user: make them readable to it)"
+					 : "");
+			for (size_t j = 0; j < i; j++)
+				tls_server_free(next_tls[j]);
+			free(next);
+			return -1;
+		}
+	}
+	struct tls_server *old_tls[VS_CONFIG_MAX_LISTENERS];
 	if (r->force_syslog)
 		next->log.syslog = true;
 	vs_log_configure(&next->log);
@@ -294,6 +316,8 @@ static int reload(struct run *r, char *msg, size_t msglen)
 		      next->tcp_max_connections_per_source);
 	pthread_mutex_lock(&r->d.cfg_lock);
 	r->d.cfg = next;
+	memcpy(old_tls, r->d.tls, sizeof(old_tls));
+	memcpy(r->d.tls, next_tls, sizeof(next_tls));
 	gen = atomic_fetch_add(&r->d.cfg_gen, 1) + 1;
 	pthread_mutex_unlock(&r->d.cfg_lock);
 	r->cfg = next;
@@ -311,6 +335,10 @@ static int reload(struct run *r, char *msg, size_t msglen)
 		}
 		if (done == r->d.nworkers) {
 			free(old);
+			/* No worker starts a handshake with these any more;
+			 * sessions made with them hold their own reference. */
+			for (size_t i = 0; i < VS_CONFIG_MAX_LISTENERS; i++)
+				tls_server_free(old_tls[i]);
 			break;
 		}
 		if (vs_now_ms() > deadline) {
@@ -359,10 +387,15 @@ static void serve_control(struct run *r)
 				fprintf(f, "%s %s\n", rc ? "error" : "ok", msg);
 			} else if (strncmp(cmd, "ban ", 4) == 0) {
 				vs_daemon_ban_command(&r->d, r->cfg, cmd + 4, f);
+			} else if (strcmp(cmd, "tls reload") == 0) {
+				/* Certificates come with the configuration. */
+				int rc = reload(r, msg, sizeof(msg));
+				vs_log(rc ? VS_LOG_ERR : VS_LOG_NOTICE, "tls reload: %s", msg);
+				fprintf(f, "%s %s\n", rc ? "error" : "ok", msg);
 			} else if (strcmp(cmd, "version") == 0) {
 				fprintf(f, "voipshield %s\n", VS_VERSION);
 			} else {
-				fprintf(f, "error unknown command '%s' (stats, reload, ban, version)\n", cmd);
+				fprintf(f, "error unknown command '%s' (stats, reload, tls reload, ban, version)\n", cmd);
 			}
 		}
 		fclose(f);

@@ -25,6 +25,11 @@ static void adopt_config(struct vs_worker *w)
 	pthread_mutex_lock(&d->cfg_lock);
 	w->cfg = d->cfg;
 	uint64_t gen = atomic_load(&d->cfg_gen);
+	/* Certificates reloaded with the configuration: new handshakes use
+	 * the new context, established sessions keep theirs. */
+	for (unsigned i = 0; i < w->ntcpl; i++)
+		if (w->tcpl[i].listener < VS_CONFIG_MAX_LISTENERS)
+			w->tcpl[i].tls = d->tls[w->tcpl[i].listener];
 	pthread_mutex_unlock(&d->cfg_lock);
 	sip_local_init(&w->local, w->cfg);
 	w->tsx_env.timers.t1 = w->cfg->tsx_t1;

@@ -5,7 +5,10 @@ accepted, CBC and RSA key exchange not negotiable), a SIP client on
 OpenSSL (Python's ssl module) that registers with digest authentication
 over TLS and calls a phone on UDP through the proxy and is called back
 over its own TLS connection, a handshake that never finishes (closed
-after tcp.message_timeout), and counters.  Ports 5270-5272; certificates
+after tcp.message_timeout), certificate reload (`voipshield tls reload`
+and SIGHUP: new connections get the new certificate, established ones
+keep working, a broken file is refused and the old one kept), and
+counters.  Ports 5270-5272; certificates
 made with the openssl command in a temporary directory."""
 import os
 import re
@@ -146,6 +149,45 @@ try:
     if inv is not None:
         alice.send(response(inv, 486, "Busy Here", "alice1"))
     c.check("and alice's 486 comes back to bob", status(back.final()) == 486)
+
+    # --- certificate reload ----------------------------------------------------
+    def subject():
+        r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % TLS_PORT],
+                           input="", capture_output=True, text=True, timeout=20)
+        m = re.search(r"subject=.*CN\s*=\s*(\S+)", r.stdout)
+        return m.group(1) if m else None
+    c.check("the first certificate is served", subject() == "localhost", subject())
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-keyout", KEY + ".new", "-out", CERT + ".new", "-days", "2",
+                    "-subj", "/CN=renewed.example.test"], check=True, capture_output=True, timeout=60)
+    # A reload reads the key as server.user: the operator makes it readable
+    # to that account (docs/tls.md).
+    try:
+        import pwd
+        if os.geteuid() == 0 and "voipshield" in d.text:
+            os.chown(KEY + ".new", pwd.getpwnam("voipshield").pw_uid, -1)
+    except KeyError:
+        pass
+    os.replace(KEY + ".new", KEY)
+    os.replace(CERT + ".new", CERT)
+    r = d.cli("tls", "reload")
+    c.check("voipshield tls reload loads the new certificate", r.returncode == 0 and
+            r.stdout.startswith("ok"), r.stdout + r.stderr)
+    c.check("new connections get it", subject() == "renewed.example.test", subject())
+    alice.send(alice.request("OPTIONS", "sip:%s" % DOMAIN, "sip:%s" % DOMAIN))
+    r = recv_match(alice, callkit.is_resp(alice.callid, "OPTIONS", final=True), 2.0)
+    c.check("alice's TLS connection from before the reload still works (OPTIONS 200)",
+            status(r) == 200, r)
+    with open(CERT, "w") as f:
+        f.write("-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n")
+    r = d.cli("tls", "reload")
+    c.check("a broken certificate is refused, with the file named", r.returncode == 1 and
+            "reload refused" in r.stderr and "cert.pem" in r.stderr, r.stdout + r.stderr)
+    c.check("and the running certificate stays", subject() == "renewed.example.test", subject())
+    d.signal(__import__("signal").SIGHUP)
+    time.sleep(0.5)
+    c.check("SIGHUP with the broken file also keeps the running certificate",
+            subject() == "renewed.example.test" and d.proc.poll() is None)
 
     # --- handshakes -----------------------------------------------------------
     raw = socket.create_connection(("127.0.0.1", TLS_PORT), timeout=5)
