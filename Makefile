@@ -23,10 +23,22 @@ build:
 	@cmake --build build -j $(JOBS)
 
 # Started as root, the daemon drops to SERVICE_USER; create it if missing.
+# The example's TLS listener needs a certificate: a self-signed one is made
+# the first time (openssl), and make says so.
+TLS_CERT = var/voipshield-tls-cert.pem
+TLS_KEY = var/voipshield-tls-key.pem
 run: build
 	@if [ "$$(id -u)" -eq 0 ] && ! id -u $(SERVICE_USER) >/dev/null 2>&1; then \
 		echo "run: creating system user $(SERVICE_USER) for the daemon to drop to"; \
 		useradd --system --no-create-home --shell /usr/sbin/nologin $(SERVICE_USER); \
+	fi
+	@if [ "$(CONFIG)" = examples/standalone.conf ] && [ ! -f $(TLS_CERT) ]; then \
+		mkdir -p var && \
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout $(TLS_KEY) -out $(TLS_CERT) -days 825 -subj /CN=localhost \
+			-addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null && \
+		chmod 600 $(TLS_KEY) && \
+		echo "run: made a self-signed TLS certificate $(TLS_CERT) for the TLS listener on 127.0.0.1:5061 (replace it with a real one for phones that check certificates)"; \
 	fi
 	./build/voipshield --config $(CONFIG)
 

@@ -310,7 +310,8 @@ static void test_example_is_valid(void **state)
 	/* The shipped example must always load. */
 	assert_int_equal(vs_config_load(VS_SOURCE_DIR "/examples/standalone.conf",
 					&cfg, err, sizeof(err)), 0);
-	assert_int_equal(cfg.nlisten, 2);
+	assert_int_equal(cfg.nlisten, 3);
+	assert_int_equal(cfg.listen[2].transports, VS_TP_TLS);
 }
 
 int main(void)
