@@ -93,6 +93,7 @@ enum vs_shield_bucket {
 	VS_BUCKET_REGISTER,
 	VS_BUCKET_INVITE,
 	VS_BUCKET_OTHER,
+	VS_BUCKET_TLS, /* TLS handshakes (connections to tls listeners) */
 	VS_BUCKET_COUNT
 };
 
@@ -112,6 +113,7 @@ struct vs_shield_conf {
 	uint32_t ban_malformed;	   /* malformed messages */
 	uint32_t ban_auth_failures; /* failed authentications */
 	uint32_t ban_distinct_users; /* user names tried without success */
+	uint32_t ban_tls_failures;   /* failed TLS handshakes */
 	/* password cracking */
 	uint32_t lockout_failures; /* per user, in the window */
 	uint32_t lockout_time;	   /* seconds */

@@ -39,11 +39,13 @@ void vs_config_shield_defaults(struct vs_config *cfg)
 		[VS_BUCKET_REGISTER] = {10, 40},
 		[VS_BUCKET_INVITE] = {5, 20},
 		[VS_BUCKET_OTHER] = {50, 200},
+		[VS_BUCKET_TLS] = {20, 40},
 	};
 	static const struct vs_bucket_conf trusted[VS_BUCKET_COUNT] = {
 		[VS_BUCKET_REGISTER] = {2000, 4000},
 		[VS_BUCKET_INVITE] = {2000, 4000},
 		[VS_BUCKET_OTHER] = {10000, 20000},
+		[VS_BUCKET_TLS] = {1000, 2000},
 	};
 
 	zone_defaults(&cfg->zones[0]);
@@ -63,6 +65,7 @@ void vs_config_shield_defaults(struct vs_config *cfg)
 	s->ban_malformed = 20;
 	s->ban_auth_failures = 10;
 	s->ban_distinct_users = 12;
+	s->ban_tls_failures = 10;
 	s->lockout_failures = 20;
 	s->lockout_time = 900;
 	s->overload_at = 80;
@@ -244,7 +247,8 @@ static void get_bucket(struct loader *ld, const config_setting_t *g,
 static void get_buckets(struct loader *ld, const config_setting_t *g,
 			const char *key, struct vs_bucket_conf *b)
 {
-	static const char *const keys[] = {"register", "invite", "other", NULL};
+	static const char *const keys[] = {"register", "invite", "other",
+					   "tls_handshake", NULL};
 	const config_setting_t *s = config_setting_get_member(g, key);
 
 	if (!s)
@@ -258,6 +262,7 @@ static void get_buckets(struct loader *ld, const config_setting_t *g,
 	get_bucket(ld, s, "register", &b[VS_BUCKET_REGISTER]);
 	get_bucket(ld, s, "invite", &b[VS_BUCKET_INVITE]);
 	get_bucket(ld, s, "other", &b[VS_BUCKET_OTHER]);
+	get_bucket(ld, s, "tls_handshake", &b[VS_BUCKET_TLS]);
 }
 
 static bool nft_name_ok(const char *n)
@@ -281,7 +286,8 @@ void load_shield(struct loader *ld, const config_t *c, struct vs_config *cfg)
 					       "set4", "set6", NULL};
 	static const char *const ban_keys[] = {
 		"time", "max_time", "forget", "window", "rate_excess",
-		"malformed", "auth_failures", "distinct_users", NULL};
+		"malformed", "auth_failures", "distinct_users", "tls_failures",
+		NULL};
 	static const char *const lock_keys[] = {"failures", "time", NULL};
 	struct vs_shield_conf *s = &cfg->shield;
 	const config_setting_t *g = group(ld, c, "shield", keys);
@@ -328,6 +334,8 @@ void load_shield(struct loader *ld, const config_t *c, struct vs_config *cfg)
 			 &s->ban_auth_failures);
 		get_uint(ld, sub, "distinct_users", 0, 16,
 			 &s->ban_distinct_users);
+		get_uint(ld, sub, "tls_failures", 0, 1000000,
+			 &s->ban_tls_failures);
 		if (!ld->failed && s->ban_max_time < s->ban_time)
 			error_at(ld, sub, "ban max_time (%u) is shorter than ban time (%u)",
 				 s->ban_max_time, s->ban_time);

@@ -82,6 +82,7 @@
 	X(SHIELD_BAN_AUTH, "shield.bans.auth_failures")                        \
 	X(SHIELD_BAN_SCANNER, "shield.bans.scanner")                           \
 	X(SHIELD_BAN_ENUMERATION, "shield.bans.enumeration")                   \
+	X(SHIELD_BAN_TLS, "shield.bans.tls_failures")                          \
 	X(SHIELD_UNBANS, "shield.unbans")                                      \
 	X(SHIELD_SCANNERS, "shield.scanners")                                  \
 	X(SHIELD_LOCKOUTS, "shield.lockouts")                                  \

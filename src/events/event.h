@@ -34,7 +34,8 @@
 	X(RATE_LIMIT, "rate_limit")                                            \
 	X(ZONE_DENY, "zone_deny")                                              \
 	X(SPIT, "spit_block")                                                  \
-	X(FRAUD, "fraud_limit")
+	X(FRAUD, "fraud_limit")                                                \
+	X(TLS_FAILURE, "tls_failure")
 
 enum vs_event_type {
 #define X(id, name) VS_EVENT_##id,

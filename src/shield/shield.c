@@ -19,7 +19,7 @@ struct src_state {
 	uint64_t refill_ms;
 	int64_t tokens[VS_BUCKET_COUNT]; /* thousandths of a request */
 	uint32_t window;		 /* its start, in seconds */
-	uint32_t excess, malformed, auth_failed;
+	uint32_t excess, malformed, auth_failed, tls_failed;
 	uint32_t users[SRC_USERS];
 	uint8_t nusers;
 	bool logged_in; /* a correct password from here in the window */
@@ -48,6 +48,7 @@ static const char *const reason_names[SHIELD_BAN_REASON_COUNT] = {
 	[SHIELD_BAN_AUTH] = "auth_failures",
 	[SHIELD_BAN_SCANNER] = "scanner",
 	[SHIELD_BAN_ENUMERATION] = "enumeration",
+	[SHIELD_BAN_TLS] = "tls_failures",
 };
 
 const char *shield_reason_name(enum shield_reason r)
@@ -135,7 +136,7 @@ static struct src_state *src_enter(struct shield *s, const struct shield_ctx *c,
 	st = srctab_get(*sh, k, true, NULL, NULL, NULL);
 	if (now_s - st->window >= c->cfg->shield.window || !st->window) {
 		st->window = now_s ? now_s : 1;
-		st->excess = st->malformed = st->auth_failed = 0;
+		st->excess = st->malformed = st->auth_failed = st->tls_failed = 0;
 		st->nusers = 0;
 		st->logged_in = false;
 	}
@@ -380,41 +381,30 @@ static void zone_denied(struct shield *s, const struct shield_ctx *c,
 		emit(s, VS_EVENT_ZONE_DENY, k, port, NULL, z->name, NULL, 0);
 }
 
-enum shield_verdict shield_packet(struct shield *s, const struct shield_ctx *c,
-				  const struct vs_flow *flow, const char *buf,
-				  size_t len)
+static const char *const bucket_name[VS_BUCKET_COUNT] = {
+	[VS_BUCKET_REGISTER] = "register",
+	[VS_BUCKET_INVITE] = "invite",
+	[VS_BUCKET_OTHER] = "other",
+	[VS_BUCKET_TLS] = "tls_handshake",
+};
+
+/* One token from bucket b of source k: PASS, or over budget SHED (at most
+ * once a second, when allowed) or DROP; a source too far over budget is
+ * banned (trusted peers never). */
+static enum shield_verdict spend(struct shield *s, const struct shield_ctx *c,
+				 const struct srctab_key *k,
+				 const struct vs_sockaddr *peer,
+				 enum vs_shield_bucket b, bool allow_shed)
 {
 	const struct vs_shield_conf *sc = &c->cfg->shield;
-	const struct vs_zone *z = shield_zone(c->cfg, flow);
-	struct srctab_key k, bk;
 	struct srctab_shard *sh;
 	struct src_state *st;
-	enum vs_shield_bucket b;
-	const struct vs_bucket_conf *bc;
 	enum shield_verdict v = SHIELD_PASS;
 	bool trusted, ban = false, ev = false;
 	uint32_t now_s = (uint32_t)(c->now_ms / 1000);
 
-	srctab_key_of(&flow->peer, sc->key_port, &k);
-	if (flow->listener != VS_FLOW_NO_LISTENER && !zone_allows(z, &k)) {
-		zone_denied(s, c, &k, vs_sa_port(&flow->peer), z);
-		return SHIELD_DROP;
-	}
-	if (!sc->enabled)
-		return SHIELD_PASS;
-	bk = k;
-	if (bk.port)
-		srctab_key_set_port(&bk, 0);
-	if (shield_is_banned(s, &bk, c->wall) ||
-	    (sc->key_port && shield_is_banned(s, &k, c->wall))) {
-		if (c->stats)
-			vs_stat_inc(c->stats, VS_STAT_SHIELD_BANNED_DROP);
-		return SHIELD_DROP;
-	}
-	trusted = vs_config_trusted(c->cfg, &flow->peer);
-	b = classify(buf, len);
-	bc = trusted ? &sc->trusted_rate[b] : &sc->rate[b];
-	st = src_enter(s, c, &k, &sh);
+	trusted = vs_config_trusted(c->cfg, peer);
+	st = src_enter(s, c, k, &sh);
 	if (!st->primed) {
 		for (int i = 0; i < VS_BUCKET_COUNT; i++)
 			st->tokens[i] = (int64_t)(trusted ? sc->trusted_rate[i]
@@ -441,14 +431,15 @@ enum shield_verdict shield_packet(struct shield *s, const struct shield_ctx *c,
 		srctab_unlock(sh);
 		return SHIELD_PASS;
 	}
-	(void)bc;
 	st->excess++;
-	if (sc->over_limit_reply && st->shed_sec != now_s) {
+	if (allow_shed && sc->over_limit_reply && st->shed_sec != now_s) {
 		st->shed_sec = now_s;
 		v = SHIELD_SHED;
 		ev = ev_allowed(st, c);
 	} else {
 		v = SHIELD_DROP;
+		ev = st->shed_sec != now_s && ev_allowed(st, c);
+		st->shed_sec = now_s;
 	}
 	if (sc->ban_rate_excess && st->excess >= sc->ban_rate_excess &&
 	    !trusted) {
@@ -459,25 +450,49 @@ enum shield_verdict shield_packet(struct shield *s, const struct shield_ctx *c,
 	if (c->stats)
 		vs_stat_inc(c->stats, VS_STAT_SHIELD_RATE_LIMITED);
 	if (ev) {
-		static const char *const bname[] = {"register", "invite",
-						    "other"};
-		emit(s, VS_EVENT_RATE_LIMIT, &k, vs_sa_port(&flow->peer), NULL,
-		     bname[b], NULL, 0);
+		emit(s, VS_EVENT_RATE_LIMIT, k, vs_sa_port(peer), NULL,
+		     bucket_name[b], NULL, 0);
 	}
 	if (ban) {
 		char d[96];
 		snprintf(d, sizeof(d), "%u requests over the %s budget in %u s",
 			 sc->ban_rate_excess,
-			 b == VS_BUCKET_REGISTER ? "REGISTER"
-			 : b == VS_BUCKET_INVITE ? "INVITE" : "other",
+			 bucket_name[b],
 			 sc->window);
-		shield_ban(s, c, &k, 0, SHIELD_BAN_RATE, false, d);
+		shield_ban(s, c, k, 0, SHIELD_BAN_RATE, false, d);
 	}
 	return v;
 }
 
+enum shield_verdict shield_packet(struct shield *s, const struct shield_ctx *c,
+				  const struct vs_flow *flow, const char *buf,
+				  size_t len)
+{
+	const struct vs_shield_conf *sc = &c->cfg->shield;
+	const struct vs_zone *z = shield_zone(c->cfg, flow);
+	struct srctab_key k, bk;
+
+	srctab_key_of(&flow->peer, sc->key_port, &k);
+	if (flow->listener != VS_FLOW_NO_LISTENER && !zone_allows(z, &k)) {
+		zone_denied(s, c, &k, vs_sa_port(&flow->peer), z);
+		return SHIELD_DROP;
+	}
+	if (!sc->enabled)
+		return SHIELD_PASS;
+	bk = k;
+	if (bk.port)
+		srctab_key_set_port(&bk, 0);
+	if (shield_is_banned(s, &bk, c->wall) ||
+	    (sc->key_port && shield_is_banned(s, &k, c->wall))) {
+		if (c->stats)
+			vs_stat_inc(c->stats, VS_STAT_SHIELD_BANNED_DROP);
+		return SHIELD_DROP;
+	}
+	return spend(s, c, &k, &flow->peer, classify(buf, len), true);
+}
+
 bool shield_accept(struct shield *s, const struct shield_ctx *c,
-		   const struct vs_sockaddr *peer, uint8_t listener)
+		   const struct vs_sockaddr *peer, uint8_t listener, bool tls)
 {
 	struct vs_flow f;
 
@@ -497,8 +512,47 @@ bool shield_accept(struct shield *s, const struct shield_ctx *c,
 				vs_stat_inc(c->stats, VS_STAT_SHIELD_BANNED_DROP);
 			return false;
 		}
+		/* A TLS handshake costs a key exchange: its own budget. */
+		if (tls && c->cfg->shield.enabled) {
+			struct srctab_key kk;
+			srctab_key_of(peer, c->cfg->shield.key_port, &kk);
+			if (spend(s, c, &kk, peer, VS_BUCKET_TLS, false) !=
+			    SHIELD_PASS)
+				return false;
+		}
 	}
 	return true;
+}
+
+void shield_tls_failed(struct shield *s, const struct shield_ctx *c,
+		       const struct vs_sockaddr *peer)
+{
+	const struct vs_shield_conf *sc = &c->cfg->shield;
+	struct srctab_key k;
+	struct srctab_shard *sh;
+	struct src_state *st;
+	bool ban = false, ev;
+
+	if (!sc->enabled)
+		return;
+	srctab_key_of(peer, sc->key_port, &k);
+	st = src_enter(s, c, &k, &sh);
+	st->tls_failed++;
+	ev = ev_allowed(st, c);
+	if (sc->ban_tls_failures && st->tls_failed >= sc->ban_tls_failures) {
+		ban = true;
+		st->tls_failed = 0;
+	}
+	srctab_unlock(sh);
+	if (ev)
+		emit(s, VS_EVENT_TLS_FAILURE, &k, vs_sa_port(peer), NULL,
+		     "handshake", NULL, 0);
+	if (ban) {
+		char d[64];
+		snprintf(d, sizeof(d), "%u failed TLS handshakes in %u s",
+			 sc->ban_tls_failures, sc->window);
+		shield_ban(s, c, &k, 0, SHIELD_BAN_TLS, false, d);
+	}
 }
 
 /* The User-Agent, lower-cased (its first 512 bytes: enough for any

@@ -37,6 +37,7 @@ enum shield_reason {
 	SHIELD_BAN_AUTH,
 	SHIELD_BAN_SCANNER,
 	SHIELD_BAN_ENUMERATION,
+	SHIELD_BAN_TLS,
 	SHIELD_BAN_REASON_COUNT
 };
 const char *shield_reason_name(enum shield_reason r);
@@ -93,9 +94,14 @@ const struct vs_zone *shield_zone(const struct vs_config *cfg,
 enum shield_verdict shield_packet(struct shield *s, const struct shield_ctx *c,
 				  const struct vs_flow *flow, const char *buf,
 				  size_t len);
-/* A TCP connection is being accepted: false to refuse it. */
+/* A TCP or TLS connection is being accepted: false to refuse it (zone,
+ * ban, or for TLS the source's handshake budget). */
 bool shield_accept(struct shield *s, const struct shield_ctx *c,
-		   const struct vs_sockaddr *peer, uint8_t listener);
+		   const struct vs_sockaddr *peer, uint8_t listener, bool tls);
+/* A TLS handshake failed or did not finish in time: counted against the
+ * source, which is banned after ban.tls_failures in the window. */
+void shield_tls_failed(struct shield *s, const struct shield_ctx *c,
+		       const struct vs_sockaddr *peer);
 /* After parsing a request: false to drop it (a scanner, now banned). */
 bool shield_request(struct shield *s, const struct shield_ctx *c,
 		    const struct vs_flow *flow, const struct sip_msg *m);

@@ -36,6 +36,8 @@
 /* Out of descriptors: how long a listener rests before accepting again. */
 #define TCP_ACCEPT_PAUSE_MS 100
 
+static void tls_failed(struct tcp_conn *c);
+
 static void conn_events(struct tcp_conn *c)
 {
 	bool want = c->wlen != 0 || c->connecting || c->tls_want_write;
@@ -381,6 +383,7 @@ static void conn_event(struct vs_io *io, uint32_t events)
 		if (r != TLS_IO_OK) {
 			char peer[VS_IPSTR_MAX + 8];
 			vs_stat_inc(&c->w->stats, VS_STAT_TLS_HANDSHAKE_FAILED);
+			tls_failed(c);
 			vs_log_limited(VS_LOG_INFO, "tls-handshake",
 				       "TLS handshake with %s failed",
 				       vs_sa_str(&c->peer, peer, sizeof(peer)));
@@ -404,6 +407,18 @@ static void conn_event(struct vs_io *io, uint32_t events)
 	}
 }
 
+/* A failed or unfinished handshake counts against the source. */
+static void tls_failed(struct tcp_conn *c)
+{
+	struct vs_worker *w = c->w;
+
+	if (w->srv.svc && w->srv.svc->shield) {
+		struct shield_ctx sc = {w->cfg, &w->stats, w->now_ms,
+					(int64_t)time(NULL)};
+		shield_tls_failed(w->srv.svc->shield, &sc, &c->peer);
+	}
+}
+
 static void conn_timer(struct timer *t, void *arg)
 {
 	struct tcp_conn *c = arg;
@@ -420,6 +435,10 @@ static void conn_timer(struct timer *t, void *arg)
 	}
 	if (c->msg_start_ms && w->now_ms - c->msg_start_ms >= msg) {
 		vs_stat_inc(&w->stats, VS_STAT_TCP_MESSAGE_TIMEOUT);
+		if (c->tls && !tls_conn_ready(c->tls)) {
+			vs_stat_inc(&w->stats, VS_STAT_TLS_HANDSHAKE_FAILED);
+			tls_failed(c);
+		}
 		tcp_conn_destroy(c);
 		return;
 	}
@@ -496,7 +515,7 @@ static void accept_one(struct tcp_listener *l, int fd,
 		struct shield_ctx sc = {w->cfg, &w->stats, w->now_ms,
 					(int64_t)time(NULL)};
 		if (!shield_accept(w->srv.svc->shield, &sc, peer,
-				   l->listener)) {
+				   l->listener, l->tls != NULL)) {
 			close(fd);
 			return;
 		}

@@ -167,7 +167,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			c.wall += (int64_t)len * (op & 0x80 ? 400 : 1);
 			break;
 		case 8:
-			(void)shield_accept(&sh, &c, &f.peer, f.listener);
+			(void)shield_accept(&sh, &c, &f.peer, f.listener, op & 0x80);
+			if (op & 0x40)
+				shield_tls_failed(&sh, &c, &f.peer);
 			break;
 		case 9:
 			check_event_line(&slice);

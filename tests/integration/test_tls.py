@@ -7,8 +7,9 @@ over TLS and calls a phone on UDP through the proxy and is called back
 over its own TLS connection, a handshake that never finishes (closed
 after tcp.message_timeout), certificate reload (`voipshield tls reload`
 and SIGHUP: new connections get the new certificate, established ones
-keep working, a broken file is refused and the old one kept), and
-counters.  Ports 5270-5272; certificates
+keep working, a broken file is refused and the old one kept), counters,
+and the shield: a handshake budget per source (refused at accept) and a
+ban after failed handshakes.  Ports 5270-5274; certificates
 made with the openssl command in a temporary directory."""
 import os
 import re
@@ -208,4 +209,81 @@ try:
     c.check("no sanitizer reports", not d.sanitizer_reports(), d.sanitizer_reports())
 finally:
     d.cleanup()
+
+# --- handshake floods and the shield -------------------------------------------
+# A second daemon with the shield on: 5 handshakes per source (burst), a
+# ban after 3 failed handshakes.
+d2 = Daemon(PORT + 3, domains=(DOMAIN,), shield="")
+CERT2 = os.path.join(d2.dir, "cert.pem")
+KEY2 = os.path.join(d2.dir, "key.pem")
+subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                "-nodes", "-keyout", KEY2, "-out", CERT2, "-days", "2", "-subj", "/CN=localhost"],
+               check=True, capture_output=True, timeout=60)
+d2.write_config(d2.text.replace(
+    'listen = ( ',
+    'listen = ( { address = "127.0.0.1"; port = %d; transports = ["tls"]; '
+    'tls_cert = "%s"; tls_key = "%s"; },\n' % (PORT + 4, CERT2, KEY2), 1) +
+    'shield = { rate = { tls_handshake = { rate = 1; burst = 5; }; };'
+    ' ban = { tls_failures = 3; }; };\n')
+
+
+def handshake_from(src):
+    """A full TLS handshake from address src: True if it completed."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.bind((src, 0))
+    raw.settimeout(5)
+    try:
+        raw.connect(("127.0.0.1", PORT + 4))
+        t = ctx.wrap_socket(raw)
+        t.close()
+        return True
+    except (ssl.SSLError, OSError):
+        return False
+    finally:
+        raw.close()
+
+
+def garbage_from(src):
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.bind((src, 0))
+    raw.settimeout(5)
+    try:
+        raw.connect(("127.0.0.1", PORT + 4))
+        raw.sendall(b"GET / HTTP/1.0\r\n\r\n" * 20)
+        return peer_closed(raw, 5.0)
+    except OSError:
+        return True
+    finally:
+        raw.close()
+
+
+try:
+    d2.start()
+    results = [handshake_from("127.0.0.31") for _ in range(9)]
+    c.check("a source gets its 5 handshakes (burst), the rest are refused at accept",
+            results[:5] == [True] * 5 and results.count(False) >= 3, results)
+    c.check("another source still completes its handshake", handshake_from("127.0.0.32"))
+    for _ in range(3):
+        garbage_from("127.0.0.30")
+    time.sleep(0.3)
+    bans = d2.cli("ban", "list").stdout
+    c.check("3 failed handshakes get the source banned (tls_failures)",
+            "127.0.0.30 tls_failures" in bans, bans)
+    c.check("and its next connection is refused before any TLS", not handshake_from("127.0.0.30"))
+    st = d2.stats()
+    c.check("counters: tls.handshake_failed, shield.bans.tls_failures, shield.rate_limited",
+            st.get("tls.handshake_failed", 0) >= 3 and st.get("shield.bans.tls_failures") == 1 and
+            st.get("shield.rate_limited", 0) >= 3,
+            {k: st.get(k) for k in ("tls.handshake_failed", "shield.bans.tls_failures",
+                                     "shield.rate_limited")})
+    ev = open(os.path.join(d2.state, "voipshield-events.log")).read()
+    c.check("failed handshakes are security events", '"event":"tls_failure"' in ev)
+    code = d2.stop()
+    c.check("stops cleanly (shield)", code == 0, code)
+    c.check("no sanitizer reports (shield)", not d2.sanitizer_reports(), d2.sanitizer_reports())
+finally:
+    d2.cleanup()
 c.finish()

@@ -299,9 +299,9 @@ static void test_zone_access_lists(void **state)
 	assert_int_equal(shield_packet(&fx->sh, &fx->c, &f, OPT, strlen(OPT)),
 			 SHIELD_PASS);
 	f = flow4("198.51.100.1", 1);
-	assert_false(shield_accept(&fx->sh, &fx->c, &f.peer, 0));
+	assert_false(shield_accept(&fx->sh, &fx->c, &f.peer, 0, false));
 	f = flow4("192.0.2.1", 1);
-	assert_true(shield_accept(&fx->sh, &fx->c, &f.peer, 0));
+	assert_true(shield_accept(&fx->sh, &fx->c, &f.peer, 0, false));
 	fx_free(fx);
 }
 
