@@ -243,12 +243,6 @@ int proxy_uri_flow(const struct sip_uri *u, struct vs_flow *out)
 	return 0;
 }
 
-static bool trusted_source(const struct sip_server *srv,
-			   const struct vs_sockaddr *src)
-{
-	return vs_config_trusted(srv->cfg, src);
-}
-
 /* The upstream route for a Request-URI outside our domains: the longest
  * matching prefix among routes for its domain or any domain. */
 static const struct vs_route *route_select(const struct vs_config *cfg,
@@ -972,7 +966,7 @@ static int call_policy(struct sip_server *srv, const struct sip_input *in,
 	call.caller_account = *caller;
 	if (registrar_aor(srv->cfg, srv->local, &m->ruri, aor) == 0)
 		call.callee_account = m->ruri.user;
-	call.untrusted = !trusted_source(srv, &in->flow->peer);
+	call.untrusted = !vs_config_trusted(srv->cfg, &in->flow->peer);
 	policy_check_call(srv->svc->policy, &c, &call, &v);
 	if (v.status) {
 		*replied = srv_tsx_reply(srv, in, out, st, v.status, v.reason,
@@ -1024,7 +1018,7 @@ static bool out_of_dialog_call(struct sip_server *srv,
 				     NULL);
 	/* A preloaded Route naming us (we are the outbound proxy). */
 	popped = pop_our_routes(srv, m, &rs, rs.n, false);
-	if (!trusted_source(srv, &in->flow->peer) &&
+	if (!vs_config_trusted(srv->cfg, &in->flow->peer) &&
 	    shield_zone(srv->cfg, in->flow)->auth) {
 		mbuf_init(&hb, hdrs, sizeof(hdrs) - 1);
 		srv_auth_params(srv, &ap);
@@ -1068,7 +1062,7 @@ static bool out_of_dialog_call(struct sip_server *srv,
 		 * trusted peers; a user may not pick arbitrary next hops (a
 		 * way to reach trunks past the routing policy). */
 		static __thread struct target tg;
-		if (!trusted_source(srv, &in->flow->peer)) {
+		if (!vs_config_trusted(srv->cfg, &in->flow->peer)) {
 			vs_stat_inc(srv->stats, VS_STAT_PROXY_BAD_ROUTE);
 			return srv_tsx_reply(srv, in, out, st, 403,
 					     "Forbidden: Route not allowed",

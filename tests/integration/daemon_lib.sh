@@ -56,6 +56,18 @@ vs_stop_daemon() {
 	DPID=
 }
 
+# Wait until the daemon DPID started with config $1 answers on its control
+# socket (at most 10 s); fail if it exits first.
+vs_wait_started() {
+	i=0
+	until timeout 5 "$VS_BIN" -c "$1" stats >/dev/null 2>&1; do
+		vs_alive || vs_fail "daemon exited during start-up"
+		[ $i -lt 100 ] || vs_fail "daemon did not open its control socket in 10 s"
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # Fail when the daemon's stderr holds a sanitizer report.
 vs_check_sanitizers() {
 	if grep -E -q "$SAN_RE" "$DERR"; then

@@ -81,13 +81,7 @@ CONFEND
 start() {
 	$IN "$VS_BIN" -c "$TMP/vs.conf" 2>>"$DERR" &
 	DPID=$!
-	i=0
-	until timeout 5 "$VS_BIN" -c "$TMP/vs.conf" stats >/dev/null 2>&1; do
-		vs_alive || vs_fail "daemon exited during start-up"
-		[ $i -lt 100 ] || vs_fail "no control socket after 10 s"
-		sleep 0.1
-		i=$((i + 1))
-	done
+	vs_wait_started "$TMP/vs.conf"
 }
 stat_of() { "$VS_BIN" -c "$TMP/vs.conf" stats | awk -v k="$1" '$1 == k { print $2 }'; }
 in_set() { $IN nft list set inet voipshield banned4 | grep -q "$1"; }

@@ -70,13 +70,7 @@ printf 'bob-secret-22\n' | "$VS_BIN" -c "$CONF" user add bob >/dev/null ||
 DERR="$TMP/daemon.err"
 "$VS_BIN" -c "$CONF" 2>"$DERR" &
 DPID=$!
-i=0
-until timeout 5 "$VS_BIN" -c "$CONF" stats >/dev/null 2>&1; do
-	vs_alive || vs_fail "daemon exited during start-up"
-	[ $i -lt 100 ] || vs_fail "daemon did not open its control socket in 10 s"
-	sleep 0.1
-	i=$((i + 1))
-done
+vs_wait_started "$CONF"
 
 # bob registers from the port the SIPp callee will use.
 python3 -c "

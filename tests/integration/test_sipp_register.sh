@@ -80,13 +80,7 @@ done
 DERR="$TMP/daemon.err"
 "$VS_BIN" -c "$CONF" 2>"$DERR" &
 DPID=$!
-i=0
-until timeout 5 "$VS_BIN" -c "$CONF" stats >/dev/null 2>&1; do
-	vs_alive || vs_fail "daemon exited during start-up"
-	[ $i -lt 100 ] || vs_fail "daemon did not open its control socket in 10 s"
-	sleep 0.1
-	i=$((i + 1))
-done
+vs_wait_started "$CONF"
 
 stat_col() {
 	awk -F';' -v col="$2" '

@@ -132,13 +132,7 @@ vs() { timeout 10 "$VS_BIN" -c "$CONF" "$@"; }
 start() {
 	$IN "$VS_BIN" -c "$CONF" 2>>"$DERR" &
 	DPID=$!
-	i=0
-	until vs stats >/dev/null 2>&1; do
-		vs_alive || vs_fail "daemon exited during start-up"
-		[ $i -lt 100 ] || vs_fail "daemon did not open its control socket in 10 s"
-		sleep 0.1
-		i=$((i + 1))
-	done
+	vs_wait_started "$CONF"
 }
 stat_of() { vs stats | awk -v k="$1" '$1 == k { print $2 }'; }
 # ban list lines: "ADDRESS REASON N s left, ..."
