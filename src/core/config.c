@@ -56,6 +56,7 @@ void vs_config_defaults(struct vs_config *cfg)
 	sip_limits_default(&cfg->sip);
 	cfg->tcp_idle_timeout = 180;
 	cfg->tcp_message_timeout = 10;
+	cfg->tcp_keepalive = 60;
 	cfg->tcp_max_connections = 4096;
 	cfg->tcp_max_connections_per_source = 64;
 	cfg->tcp_max_buffer = 131072;
@@ -406,7 +407,7 @@ static void load_tcp(struct loader *ld, const config_t *c,
 	static const char *const keys[] = {"idle_timeout", "message_timeout",
 					   "max_connections",
 					   "max_connections_per_source",
-					   "max_buffer", NULL};
+					   "max_buffer", "keepalive", NULL};
 	const config_setting_t *g = group(ld, c, "tcp", keys);
 
 	if (!g)
@@ -418,6 +419,15 @@ static void load_tcp(struct loader *ld, const config_t *c,
 	get_uint(ld, g, "max_connections_per_source", 1, 1000000,
 		 &cfg->tcp_max_connections_per_source);
 	get_uint(ld, g, "max_buffer", 4096, 16777216, &cfg->tcp_max_buffer);
+	get_uint(ld, g, "keepalive", 0, 86400, &cfg->tcp_keepalive);
+	if (!config_setting_get_member(g, "keepalive") &&
+	    cfg->tcp_keepalive >= cfg->tcp_idle_timeout)
+		cfg->tcp_keepalive = cfg->tcp_idle_timeout / 2; /* the default */
+	if (!ld->failed && cfg->tcp_keepalive &&
+	    cfg->tcp_keepalive >= cfg->tcp_idle_timeout)
+		error_at(ld, config_setting_get_member(g, "keepalive"),
+			 "tcp.keepalive (%u s) must be shorter than tcp.idle_timeout (%u s), or 0 for none",
+			 cfg->tcp_keepalive, cfg->tcp_idle_timeout);
 	if (!ld->failed && cfg->tcp_max_buffer < cfg->sip.max_message_size)
 		error_at(ld, config_setting_get_member(g, "max_buffer")
 				     ? config_setting_get_member(g, "max_buffer")
@@ -508,7 +518,8 @@ static void load_tls(struct loader *ld, const config_t *c,
 		     struct vs_config *cfg)
 {
 	static const char *const keys[] = {"min_version", "ciphers", "groups",
-					   NULL};
+					   "ca_file", "client_cert",
+					   "client_key", NULL};
 	const config_setting_t *g = group(ld, c, "tls", keys);
 	char v[8] = "1.2";
 
@@ -525,13 +536,21 @@ static void load_tls(struct loader *ld, const config_t *c,
 			 v);
 	get_string(ld, g, "ciphers", cfg->tls_ciphers, sizeof(cfg->tls_ciphers));
 	get_string(ld, g, "groups", cfg->tls_groups, sizeof(cfg->tls_groups));
+	get_string(ld, g, "ca_file", cfg->tls_ca_file, sizeof(cfg->tls_ca_file));
+	get_string(ld, g, "client_cert", cfg->tls_client_cert,
+		   sizeof(cfg->tls_client_cert));
+	get_string(ld, g, "client_key", cfg->tls_client_key,
+		   sizeof(cfg->tls_client_key));
+	if (!cfg->tls_client_cert[0] != !cfg->tls_client_key[0])
+		error_at(ld, g, "tls needs both 'client_cert' and 'client_key', or neither");
 }
 
 static void load_route(struct loader *ld, const config_setting_t *r,
 		       struct vs_route *out)
 {
 	static const char *const keys[] = {"name", "prefix", "domain", "address",
-					   "port", "transport", NULL};
+					   "port", "transport", "tls_name",
+					   "tls_verify", NULL};
 	char tp[16] = "udp";
 	uint32_t port = 5060;
 	struct sockaddr_in *v4 = (struct sockaddr_in *)&out->sa;
@@ -549,6 +568,9 @@ static void load_route(struct loader *ld, const config_setting_t *r,
 	get_string(ld, r, "address", out->address, sizeof(out->address));
 	get_uint(ld, r, "port", 1, 65535, &port);
 	get_string(ld, r, "transport", tp, sizeof(tp));
+	get_string(ld, r, "tls_name", out->tls_name, sizeof(out->tls_name));
+	out->tls_verify = true;
+	get_bool(ld, r, "tls_verify", &out->tls_verify);
 	out->port = (uint16_t)port;
 	if (ld->failed)
 		return;
@@ -556,9 +578,17 @@ static void load_route(struct loader *ld, const config_setting_t *r,
 		out->transport = VS_TP_UDP;
 	else if (!strcmp(tp, "tcp"))
 		out->transport = VS_TP_TCP;
+	else if (!strcmp(tp, "tls"))
+		out->transport = VS_TP_TLS;
 	else
 		error_at(ld, config_setting_get_member(r, "transport"),
-			 "route transport '%s' is not udp or tcp", tp);
+			 "route transport '%s' is not udp, tcp or tls", tp);
+	if (out->transport != VS_TP_TLS &&
+	    config_setting_get_member(r, "tls_name"))
+		error_at(ld, config_setting_get_member(r, "tls_name"),
+			 "'tls_name' is for routes with transport = \"tls\"");
+	if (!out->tls_name[0]) /* address is the shorter field */
+		memcpy(out->tls_name, out->address, strlen(out->address) + 1);
 	for (const char *p = out->prefix; *p; p++) {
 		if (!((*p >= '0' && *p <= '9') || *p == '+' || *p == '*' ||
 		      *p == '#'))
@@ -581,6 +611,16 @@ static void load_route(struct loader *ld, const config_setting_t *r,
 				     : r,
 			 "route needs an 'address': an IPv4 or IPv6 address (host names are not resolved)");
 	}
+}
+
+static bool has_listener(const struct vs_config *cfg, unsigned tp,
+			 int family)
+{
+	for (size_t i = 0; i < cfg->nlisten; i++)
+		if ((cfg->listen[i].transports & tp) &&
+		    cfg->listen[i].sa.ss_family == family)
+			return true;
+	return false;
 }
 
 static void load_upstream(struct loader *ld, const config_t *c,
@@ -608,6 +648,11 @@ static void load_upstream(struct loader *ld, const config_t *c,
 					error_at(ld, config_setting_get_elem(l, (unsigned)i),
 						 "route name '%s' is used twice (also at line %d)",
 						 r->name, cfg->routes[j].line);
+			if (!ld->failed && !has_listener(cfg, r->transport,
+							 r->sa.ss_family))
+				error_at(ld, config_setting_get_elem(l, (unsigned)i),
+					 "a route over %s needs a listener with that transport and address family (our Via and Record-Route name it)",
+					 r->transport == VS_TP_TLS ? "tls" : r->transport == VS_TP_TCP ? "tcp" : "udp");
 			cfg->nroutes++;
 		}
 	}

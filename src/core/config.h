@@ -56,6 +56,9 @@ struct vs_route {
 	char address[64];
 	uint16_t port;
 	unsigned transport; /* one VS_TP_* bit */
+	char tls_name[256]; /* tls: the identity its certificate must carry
+			       (RFC 5922); default the address */
+	bool tls_verify;    /* tls: verify the chain (false: lab only) */
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	int line;
@@ -220,6 +223,8 @@ struct vs_config {
 	uint32_t tcp_max_connections;
 	uint32_t tcp_max_connections_per_source;
 	uint32_t tcp_max_buffer;	 /* bytes buffered per connection */
+	uint32_t tcp_keepalive;		 /* s between CRLF pings on connections
+					    we opened; 0 = none */
 
 	/* auth */
 	char realm[129];	  /* resolved: never empty */
@@ -249,6 +254,10 @@ struct vs_config {
 	uint16_t tls_min_version; /* TLS1_2_VERSION or TLS1_3_VERSION */
 	char tls_ciphers[512];	  /* TLS 1.2 cipher list (OpenSSL syntax) */
 	char tls_groups[256];	  /* key exchange groups */
+	char tls_ca_file[PATH_MAX];	/* trust anchors for peers we connect
+					   to; "" = the system's store */
+	char tls_client_cert[PATH_MAX]; /* presented when a peer asks */
+	char tls_client_key[PATH_MAX];
 
 	/* zones (always at least one), shield, events */
 	struct vs_zone zones[VS_CONFIG_MAX_ZONES];

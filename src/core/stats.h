@@ -35,11 +35,13 @@
 	X(TCP_OVERFLOW, "tcp.overflow")                                        \
 	X(TCP_FRAMING, "tcp.framing_error")                                    \
 	X(TCP_KEEPALIVE_FLOOD, "tcp.keepalive_flood")                          \
+	X(KEEPALIVE_SENT, "tcp.keepalive_sent")                                \
 	X(TCP_ACCEPT_PAUSED, "tcp.accept_paused")                              \
 	X(TCP_CONNECTED, "tcp.connections_opened")                             \
 	X(TCP_CONNECT_FAILED, "tcp.connect_failed")                            \
 	X(TLS_HANDSHAKES, "tls.handshakes")                                    \
 	X(TLS_HANDSHAKE_FAILED, "tls.handshake_failed")                        \
+	X(TLS_VERIFY_FAILED, "tls.verify_failed")                              \
 	X(DROP_MALFORMED, "drop.malformed")                                    \
 	X(DROP_RESPONSE, "drop.stray_response")                                \
 	X(DROP_ACK, "drop.stateless_ack")                                      \

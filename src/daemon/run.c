@@ -257,6 +257,49 @@ static void write_stats(struct run *r, FILE *f)
 }
 
 /* Returns 0 when the new configuration is in force. */
+static void tls_free_all(struct tls_server **srv, struct tls_client *cli)
+{
+	for (size_t i = 0; i < VS_CONFIG_MAX_LISTENERS; i++) {
+		tls_server_free(srv[i]);
+		srv[i] = NULL;
+	}
+	tls_client_free(cli);
+}
+
+/* Every TLS listener's context, and the one for connections we open
+ * (when anything speaks TLS): all, or none and a message in err naming
+ * the file and line. */
+static int tls_load_all(const struct vs_config *cfg, struct tls_server **srv,
+			struct tls_client **cli, char *err, size_t errlen)
+{
+	char why[512];
+	bool any = false;
+
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		if (!(cfg->listen[i].transports & VS_TP_TLS))
+			continue;
+		any = true;
+		srv[i] = tls_server_new(cfg, &cfg->listen[i], why, sizeof(why));
+		if (!srv[i]) {
+			if (snprintf(err, errlen, "%s:%d: %s", cfg->path,
+				     cfg->listen[i].line, why) < 0)
+				err[0] = 0;
+			tls_free_all(srv, NULL);
+			return -1;
+		}
+	}
+	if (!any)
+		return 0;
+	*cli = tls_client_new(cfg, why, sizeof(why));
+	if (!*cli) {
+		if (snprintf(err, errlen, "%s: tls: %s", cfg->path, why) < 0)
+			err[0] = 0;
+		tls_free_all(srv, NULL);
+		return -1;
+	}
+	return 0;
+}
+
 static int reload(struct run *r, char *msg, size_t msglen)
 {
 	char err[1024];
@@ -290,25 +333,19 @@ static int reload(struct run *r, char *msg, size_t msglen)
 	/* Certificates and keys: all of them load, or the reload is refused
 	 * and the running ones stay. */
 	struct tls_server *next_tls[VS_CONFIG_MAX_LISTENERS] = {0};
-	for (size_t i = 0; i < next->nlisten; i++) {
-		if (!(next->listen[i].transports & VS_TP_TLS))
-			continue;
-		next_tls[i] = tls_server_new(next, &next->listen[i], err,
-					     sizeof(err));
-		if (!next_tls[i]) {
-			snprintf(msg, msglen,
-				 "reload refused, keeping the running configuration and certificates: %s:%d: %s%s",
-				 next->path, next->listen[i].line, err,
-				 strstr(err, "Permission denied")
-					 ? " (a reload reads certificates and keys as server.user: make them readable to it)"
-					 : "");
-			for (size_t j = 0; j < i; j++)
-				tls_server_free(next_tls[j]);
-			free(next);
-			return -1;
-		}
+	struct tls_client *next_client = NULL;
+	if (tls_load_all(next, next_tls, &next_client, err, sizeof(err))) {
+		snprintf(msg, msglen,
+			 "reload refused, keeping the running configuration and certificates: %s%s",
+			 err,
+			 strstr(err, "Permission denied")
+				 ? " (a reload reads certificates and keys as server.user: make them readable to it)"
+				 : "");
+		free(next);
+		return -1;
 	}
 	struct tls_server *old_tls[VS_CONFIG_MAX_LISTENERS];
+	struct tls_client *old_client;
 	if (r->force_syslog)
 		next->log.syslog = true;
 	vs_log_configure(&next->log);
@@ -318,6 +355,8 @@ static int reload(struct run *r, char *msg, size_t msglen)
 	r->d.cfg = next;
 	memcpy(old_tls, r->d.tls, sizeof(old_tls));
 	memcpy(r->d.tls, next_tls, sizeof(next_tls));
+	old_client = r->d.tls_client;
+	r->d.tls_client = next_client;
 	gen = atomic_fetch_add(&r->d.cfg_gen, 1) + 1;
 	pthread_mutex_unlock(&r->d.cfg_lock);
 	r->cfg = next;
@@ -337,8 +376,7 @@ static int reload(struct run *r, char *msg, size_t msglen)
 			free(old);
 			/* No worker starts a handshake with these any more;
 			 * sessions made with them hold their own reference. */
-			for (size_t i = 0; i < VS_CONFIG_MAX_LISTENERS; i++)
-				tls_server_free(old_tls[i]);
+			tls_free_all(old_tls, old_client);
 			break;
 		}
 		if (vs_now_ms() > deadline) {
@@ -590,16 +628,9 @@ int vs_run(const char *config_path, bool daemonize)
 	if (open_sockets(&r))
 		goto out;
 	/* TLS keys are often readable by root alone: load them now. */
-	for (size_t i = 0; i < r.cfg->nlisten; i++) {
-		if (!(r.cfg->listen[i].transports & VS_TP_TLS))
-			continue;
-		r.d.tls[i] = tls_server_new(r.cfg, &r.cfg->listen[i], err,
-					    sizeof(err));
-		if (!r.d.tls[i]) {
-			fprintf(stderr, "voipshield: %s:%d: %s\n", r.cfg->path,
-				r.cfg->listen[i].line, err);
-			goto out;
-		}
+	if (tls_load_all(r.cfg, r.d.tls, &r.d.tls_client, err, sizeof(err))) {
+		fprintf(stderr, "voipshield: %s\n", err);
+		goto out;
 	}
 	r.ctl_fd = vs_control_listen(r.cfg->state_dir, err, sizeof(err));
 	if (r.ctl_fd < 0) {
@@ -671,8 +702,7 @@ out:
 		unlink(path);
 		close(r.lock_fd);
 	}
-	for (size_t i = 0; i < VS_CONFIG_MAX_LISTENERS; i++)
-		tls_server_free(r.d.tls[i]);
+	tls_free_all(r.d.tls, r.d.tls_client);
 	if (r.d.connlimit.slots)
 		connlimit_destroy(&r.d.connlimit);
 	tcp_alias_destroy(&r.d.aliases);

@@ -30,6 +30,7 @@ static void adopt_config(struct vs_worker *w)
 	for (unsigned i = 0; i < w->ntcpl; i++)
 		if (w->tcpl[i].listener < VS_CONFIG_MAX_LISTENERS)
 			w->tcpl[i].tls = d->tls[w->tcpl[i].listener];
+	w->tls_client = d->tls_client;
 	pthread_mutex_unlock(&d->cfg_lock);
 	sip_local_init(&w->local, w->cfg);
 	w->tsx_env.timers.t1 = w->cfg->tsx_t1;
@@ -87,6 +88,46 @@ static void send_job_run(struct vs_job *job)
 	free(sj);
 }
 
+/* A new connection for flow.  TLS to an upstream route proves the
+ * route's tls_name; TLS to any other address (a Contact) proves that
+ * address, and only when any is true: a connection a phone opened and
+ * closed is not dialled back (its port was the phone's, not a server's). */
+static struct tcp_conn *connect_to(struct vs_worker *w,
+				   const struct vs_flow *flow, bool any)
+{
+	struct tcp_tls_peer tp;
+	char ip[VS_IPSTR_MAX];
+
+	if (flow->tp != VS_TP_TLS)
+		return tcp_conn_connect(w, &flow->peer, NULL);
+	if (!w->tls_client)
+		return NULL;
+	tp.client = w->tls_client;
+	tp.name = NULL;
+	tp.verify = true;
+	for (size_t i = 0; i < w->cfg->nroutes; i++) {
+		const struct vs_route *r = &w->cfg->routes[i];
+		struct vs_sockaddr a;
+		if (r->transport != VS_TP_TLS)
+			continue;
+		memcpy(&a.u, &r->sa, r->salen);
+		a.len = r->salen;
+		if (vs_sa_ip_eq(&a, &flow->peer) &&
+		    vs_sa_port(&a) == vs_sa_port(&flow->peer)) {
+			tp.name = r->tls_name;
+			tp.verify = r->tls_verify;
+			break;
+		}
+	}
+	if (!tp.name) {
+		if (!any)
+			return NULL;
+		vs_sa_ip_str(&flow->peer, ip, sizeof(ip));
+		tp.name = ip;
+	}
+	return tcp_conn_connect(w, &flow->peer, &tp);
+}
+
 int vs_worker_send(struct vs_worker *w, const struct vs_flow *flow,
 		   const char *buf, size_t len)
 {
@@ -108,14 +149,11 @@ int vs_worker_send(struct vs_worker *w, const struct vs_flow *flow,
 	struct vs_flow alias;
 	if (!flow->conn_id) {
 		/* No connection named (a Contact or route address): one that
-		 * reaches this address, else a new one from this worker (TCP
-		 * only: TLS goes over connections the peer opened). */
+		 * reaches this address, else a new one from this worker. */
 		if (tcp_alias_get(&w->d->aliases, &flow->peer, &alias)) {
 			flow = &alias;
-		} else if (flow->tp == VS_TP_TLS) {
-			return ENOTCONN;
 		} else {
-			struct tcp_conn *nc = tcp_conn_connect(w, &flow->peer);
+			struct tcp_conn *nc = connect_to(w, flow, true);
 			if (!nc || !tcp_conn_send(nc, buf, len))
 				return ENOTCONN;
 			vs_stat_inc(&w->stats, VS_STAT_TX_TCP);
@@ -138,8 +176,8 @@ int vs_worker_send(struct vs_worker *w, const struct vs_flow *flow,
 		return 0;
 	}
 	struct tcp_conn *c = tcp_conn_find(w, flow->conn_id);
-	if (!c && flow->tp != VS_TP_TLS)
-		c = tcp_conn_connect(w, &flow->peer);
+	if (!c)
+		c = connect_to(w, flow, false);
 	if (!c)
 		return ENOTCONN;
 	if (!tcp_conn_send(c, buf, len))

@@ -57,6 +57,7 @@ struct vs_worker {
 	unsigned nudp;
 	struct tcp_listener tcpl[VS_CONFIG_MAX_LISTENERS];
 	unsigned ntcpl;
+	struct tls_client *tls_client; /* for connections it opens (d's) */
 	struct tcp_conn *conns; /* list of connections this worker owns */
 	unsigned nconns;
 	struct tcp_conn **conn_slots; /* by id, see tcp_conn_find */
@@ -93,6 +94,7 @@ struct vs_daemon {
 	struct vs_events events;
 	struct vs_stats ctl_stats; /* decisions made on the main thread */
 	struct tls_server *tls[VS_CONFIG_MAX_LISTENERS]; /* TLS listeners */
+	struct tls_client *tls_client; /* connections we open, or NULL */
 	_Atomic uint32_t bans_active; /* as of the last sweep */
 	_Atomic uint32_t calls_counted; /* by the policy, as of the last sweep */
 };

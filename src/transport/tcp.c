@@ -36,7 +36,7 @@
 /* Out of descriptors: how long a listener rests before accepting again. */
 #define TCP_ACCEPT_PAUSE_MS 100
 
-static void tls_failed(struct tcp_conn *c);
+static void tls_failed(struct tcp_conn *c, const char *what);
 
 static void conn_events(struct tcp_conn *c)
 {
@@ -101,6 +101,7 @@ void tcp_conn_destroy(struct tcp_conn *c)
 	}
 	timer_stop(&w->wheel, &c->timer);
 	tls_conn_free(c->tls);
+	free(c->tls_name);
 	if (c->io.fd >= 0)
 		close(c->io.fd);
 	connlimit_release(&w->d->connlimit, &c->peer);
@@ -381,12 +382,14 @@ static void conn_event(struct vs_io *io, uint32_t events)
 			return;
 		}
 		if (r != TLS_IO_OK) {
-			char peer[VS_IPSTR_MAX + 8];
-			vs_stat_inc(&c->w->stats, VS_STAT_TLS_HANDSHAKE_FAILED);
-			tls_failed(c);
-			vs_log_limited(VS_LOG_INFO, "tls-handshake",
-				       "TLS handshake with %s failed",
-				       vs_sa_str(&c->peer, peer, sizeof(peer)));
+			tls_failed(c, "handshake failed");
+			tcp_conn_destroy(c);
+			return;
+		}
+		if (c->tls_name && !tls_conn_peer_is(c->tls, c->tls_name)) {
+			/* The chain is good but names someone else. */
+			vs_stat_inc(&c->w->stats, VS_STAT_TLS_VERIFY_FAILED);
+			tls_failed(c, "refused, its certificate does not name the peer");
 			tcp_conn_destroy(c);
 			return;
 		}
@@ -407,11 +410,28 @@ static void conn_event(struct vs_io *io, uint32_t events)
 	}
 }
 
-/* A failed or unfinished handshake counts against the source. */
-static void tls_failed(struct tcp_conn *c)
+/* A failed or unfinished handshake (what went wrong in what): counted
+ * and logged; one on a connection a peer opened counts against its
+ * source, one we opened names the identity we expected. */
+static void tls_failed(struct tcp_conn *c, const char *what)
 {
 	struct vs_worker *w = c->w;
+	char peer[VS_IPSTR_MAX + 8];
+	const char *why = tls_conn_verify_error(c->tls);
 
+	vs_sa_str(&c->peer, peer, sizeof(peer));
+	vs_stat_inc(&w->stats, VS_STAT_TLS_HANDSHAKE_FAILED);
+	if (c->listener == VS_FLOW_NO_LISTENER) {
+		if (why)
+			vs_stat_inc(&w->stats, VS_STAT_TLS_VERIFY_FAILED);
+		vs_log_limited(VS_LOG_WARN, "tls-out",
+			       "TLS to %s: %s (we expected '%s'%s%s)", peer,
+			       what, c->tls_name ? c->tls_name : "anyone",
+			       why ? ": " : "", why ? why : "");
+		return;
+	}
+	vs_log_limited(VS_LOG_INFO, "tls-handshake", "TLS from %s: %s%s%s",
+		       peer, what, why ? ": " : "", why ? why : "");
 	if (w->srv.svc && w->srv.svc->shield) {
 		struct shield_ctx sc = {w->cfg, &w->stats, w->now_ms,
 					(int64_t)time(NULL)};
@@ -435,12 +455,25 @@ static void conn_timer(struct timer *t, void *arg)
 	}
 	if (c->msg_start_ms && w->now_ms - c->msg_start_ms >= msg) {
 		vs_stat_inc(&w->stats, VS_STAT_TCP_MESSAGE_TIMEOUT);
-		if (c->tls && !tls_conn_ready(c->tls)) {
-			vs_stat_inc(&w->stats, VS_STAT_TLS_HANDSHAKE_FAILED);
-			tls_failed(c);
-		}
+		if (c->tls && !tls_conn_ready(c->tls))
+			tls_failed(c, "handshake not finished within tcp.message_timeout");
 		tcp_conn_destroy(c);
 		return;
+	}
+	/* Connections we opened stay open with CRLF pings (RFC 5626 3.5.1)
+	 * while the peer is quiet; its CRLF pong counts as traffic. */
+	if (c->listener == VS_FLOW_NO_LISTENER && w->cfg->tcp_keepalive &&
+	    !c->connecting && (!c->tls || tls_conn_ready(c->tls))) {
+		uint64_t ka = (uint64_t)w->cfg->tcp_keepalive * 1000;
+		if (w->now_ms - c->last_rx_ms >= ka &&
+		    w->now_ms - c->ping_ms >= ka) {
+			c->ping_ms = w->now_ms;
+			vs_stat_inc(&w->stats, VS_STAT_KEEPALIVE_SENT);
+			if (!tcp_conn_send(c, "\r\n\r\n", 4)) {
+				tcp_conn_destroy(c);
+				return;
+			}
+		}
 	}
 	next = c->last_rx_ms + idle - w->now_ms;
 	if (c->msg_start_ms && c->msg_start_ms + msg - w->now_ms < next)
@@ -555,7 +588,8 @@ static void accept_one(struct tcp_listener *l, int fd,
 }
 
 struct tcp_conn *tcp_conn_connect(struct vs_worker *w,
-				  const struct vs_sockaddr *peer)
+				  const struct vs_sockaddr *peer,
+				  const struct tcp_tls_peer *tls)
 {
 	struct tcp_conn *c;
 	int fd;
@@ -583,6 +617,19 @@ struct tcp_conn *tcp_conn_connect(struct vs_worker *w,
 	c->want_out = true;
 	c->listener = VS_FLOW_NO_LISTENER;
 	c->tp = VS_TP_TCP;
+	if (tls) {
+		c->tp = VS_TP_TLS;
+		c->tls = tls_conn_connect(tls->client, fd, tls->name,
+					  tls->verify);
+		if (tls->verify)
+			c->tls_name = strdup(tls->name);
+		if (!c->tls || (tls->verify && !c->tls_name)) {
+			tcp_conn_destroy(c);
+			return NULL;
+		}
+		/* Connected and handshaken within tcp.message_timeout. */
+		c->msg_start_ms = w->now_ms;
+	}
 	vs_stat_inc(&w->stats, VS_STAT_TCP_CONNECTED);
 	remember_peer(c);
 	return c;

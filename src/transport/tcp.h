@@ -51,6 +51,17 @@ struct tcp_conn {
 	uint8_t tp;	  /* VS_TP_TCP or VS_TP_TLS */
 	struct tls_conn *tls; /* TLS session, or NULL */
 	bool tls_want_write;  /* the session waits for the socket to drain */
+	char *tls_name; /* outbound TLS: the identity the peer must prove
+			   (RFC 5922), checked when the handshake is done;
+			   NULL when not checked */
+	uint64_t ping_ms; /* outbound: when we last sent a CRLF keep-alive */
+};
+
+/* The other end of an outbound TLS connection: who it must be. */
+struct tcp_tls_peer {
+	struct tls_client *client;
+	const char *name; /* host name or IP address */
+	bool verify;	  /* chain and name; false: neither (lab setting) */
 };
 
 int tcp_listener_attach(struct tcp_listener *l, struct vs_worker *w, int fd);
@@ -59,9 +70,11 @@ void tcp_listener_close(struct tcp_listener *l);
 bool tcp_conn_send(struct tcp_conn *c, const char *buf, size_t len);
 void tcp_conn_destroy(struct tcp_conn *c);
 /* Open a connection to peer from worker w (non-blocking; what is sent
- * before it is up waits in its buffer).  NULL when refused at once. */
+ * before it is up waits in its buffer), with TLS when tls is not NULL.
+ * NULL when refused at once. */
 struct tcp_conn *tcp_conn_connect(struct vs_worker *w,
-				  const struct vs_sockaddr *peer);
+				  const struct vs_sockaddr *peer,
+				  const struct tcp_tls_peer *tls);
 /* The worker's connection with this id, or NULL once it has closed. */
 struct tcp_conn *tcp_conn_find(struct vs_worker *w, uint64_t id);
 /* True while any connection of the worker still has bytes to write. */

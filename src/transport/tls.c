@@ -7,19 +7,22 @@
  */
 #include "transport/tls.h"
 
+#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "transport/tls_int.h"
 
 struct tls_server {
 	SSL_CTX *ctx;
 };
 
-struct tls_conn {
-	SSL *ssl;
-	bool ready;
+struct tls_client {
+	SSL_CTX *ctx;
 };
 
 static void ssl_error(char *err, size_t errlen, const char *what,
@@ -33,24 +36,11 @@ static void ssl_error(char *err, size_t errlen, const char *what,
 	ERR_clear_error();
 }
 
-struct tls_server *tls_server_new(const struct vs_config *cfg,
-				  const struct vs_listener *l, char *err,
-				  size_t errlen)
+/* What every context shares: versions, suites, groups, no compression,
+ * no renegotiation.  0, or -1 with a message in err. */
+static int ctx_common(SSL_CTX *ctx, const struct vs_config *cfg, char *err,
+		      size_t errlen)
 {
-	struct tls_server *s = calloc(1, sizeof(*s));
-	SSL_CTX *ctx;
-
-	if (!s) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	ctx = SSL_CTX_new(TLS_server_method());
-	if (!ctx) {
-		ssl_error(err, errlen, "TLS", "context");
-		free(s);
-		return NULL;
-	}
-	s->ctx = ctx;
 	SSL_CTX_set_min_proto_version(ctx, cfg->tls_min_version);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
 					 SSL_OP_NO_RENEGOTIATION |
@@ -60,32 +50,59 @@ struct tls_server *tls_server_new(const struct vs_config *cfg,
 				      SSL_MODE_RELEASE_BUFFERS);
 	if (SSL_CTX_set_cipher_list(ctx, cfg->tls_ciphers) != 1) {
 		ssl_error(err, errlen, "tls.ciphers", cfg->tls_ciphers);
-		goto fail;
+		return -1;
 	}
 	if (SSL_CTX_set1_groups_list(ctx, cfg->tls_groups) != 1) {
 		ssl_error(err, errlen, "tls.groups", cfg->tls_groups);
-		goto fail;
+		return -1;
 	}
-	if (SSL_CTX_use_certificate_chain_file(ctx, l->tls_cert) != 1) {
-		ssl_error(err, errlen, "cannot load the certificate chain",
-			  l->tls_cert);
-		goto fail;
+	return 0;
+}
+
+/* A certificate chain and its key into ctx. */
+static int ctx_cert(SSL_CTX *ctx, const char *cert, const char *key,
+		    char *err, size_t errlen)
+{
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		ssl_error(err, errlen, "cannot load the certificate chain", cert);
+		return -1;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, l->tls_key, SSL_FILETYPE_PEM) != 1) {
-		ssl_error(err, errlen, "cannot load the private key", l->tls_key);
-		goto fail;
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+		ssl_error(err, errlen, "cannot load the private key", key);
+		return -1;
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {
 		ssl_error(err, errlen, "the key does not match the certificate",
-			  l->tls_key);
-		goto fail;
+			  key);
+		return -1;
+	}
+	return 0;
+}
+
+struct tls_server *tls_server_new(const struct vs_config *cfg,
+				  const struct vs_listener *l, char *err,
+				  size_t errlen)
+{
+	struct tls_server *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->ctx = SSL_CTX_new(TLS_server_method());
+	if (!s->ctx) {
+		ssl_error(err, errlen, "TLS", "context");
+		free(s);
+		return NULL;
+	}
+	if (ctx_common(s->ctx, cfg, err, errlen) ||
+	    ctx_cert(s->ctx, l->tls_cert, l->tls_key, err, errlen)) {
+		tls_server_free(s);
+		return NULL;
 	}
 	/* Resumption: stateless tickets (keys rotate with the process). */
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+	SSL_CTX_set_session_cache_mode(s->ctx, SSL_SESS_CACHE_SERVER);
 	return s;
-fail:
-	tls_server_free(s);
-	return NULL;
 }
 
 void tls_server_free(struct tls_server *s)
@@ -94,6 +111,87 @@ void tls_server_free(struct tls_server *s)
 		return;
 	SSL_CTX_free(s->ctx);
 	free(s);
+}
+
+struct tls_client *tls_client_new(const struct vs_config *cfg, char *err,
+				  size_t errlen)
+{
+	struct tls_client *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->ctx = SSL_CTX_new(TLS_client_method());
+	if (!c->ctx) {
+		ssl_error(err, errlen, "TLS", "context");
+		free(c);
+		return NULL;
+	}
+	if (ctx_common(c->ctx, cfg, err, errlen))
+		goto fail;
+	if (cfg->tls_ca_file[0]) {
+		if (SSL_CTX_load_verify_locations(c->ctx, cfg->tls_ca_file,
+						  NULL) != 1) {
+			ssl_error(err, errlen, "cannot load tls.ca_file",
+				  cfg->tls_ca_file);
+			goto fail;
+		}
+	} else if (SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
+		ssl_error(err, errlen, "cannot load", "the system's CA store");
+		goto fail;
+	}
+	if (cfg->tls_client_cert[0] &&
+	    ctx_cert(c->ctx, cfg->tls_client_cert, cfg->tls_client_key, err,
+		     errlen))
+		goto fail;
+	return c;
+fail:
+	tls_client_free(c);
+	return NULL;
+}
+
+void tls_client_free(struct tls_client *c)
+{
+	if (!c)
+		return;
+	SSL_CTX_free(c->ctx);
+	free(c);
+}
+
+struct tls_conn *tls_conn_connect(struct tls_client *cl, int fd,
+				  const char *name, bool verify)
+{
+	struct tls_conn *c = calloc(1, sizeof(*c));
+	struct in6_addr ip;
+	bool is_ip;
+
+	if (!c)
+		return NULL;
+	is_ip = inet_pton(AF_INET, name, &ip) == 1 ||
+		inet_pton(AF_INET6, name, &ip) == 1;
+	c->ssl = SSL_new(cl->ctx);
+	if (!c->ssl || SSL_set_fd(c->ssl, fd) != 1 ||
+	    (!is_ip && SSL_set_tlsext_host_name(c->ssl, name) != 1)) {
+		SSL_free(c->ssl);
+		free(c);
+		ERR_clear_error();
+		return NULL;
+	}
+	/* The chain is checked in the handshake; the name afterwards, by
+	 * RFC 5922's rules (tls_conn_peer_is), which OpenSSL's host check
+	 * does not follow (sip: URIs, no wildcards). */
+	SSL_set_verify(c->ssl, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
+		       NULL);
+	SSL_set_connect_state(c->ssl);
+	return c;
+}
+
+const char *tls_conn_verify_error(const struct tls_conn *c)
+{
+	long v = SSL_get_verify_result(c->ssl);
+
+	return v == X509_V_OK ? NULL : X509_verify_cert_error_string(v);
 }
 
 struct tls_conn *tls_conn_accept(struct tls_server *s, int fd)

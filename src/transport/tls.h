@@ -18,6 +18,7 @@
 #include "core/config.h"
 
 struct tls_server; /* an SSL_CTX for one listener */
+struct tls_client; /* the SSL_CTX for connections the daemon opens */
 struct tls_conn;   /* an SSL for one connection */
 
 /* The context for listener l: certificate chain and key, TLS 1.2 or 1.3
@@ -28,8 +29,23 @@ struct tls_server *tls_server_new(const struct vs_config *cfg,
 				  size_t errlen);
 void tls_server_free(struct tls_server *s);
 
+/* The context for outbound connections: the same versions, ciphers and
+ * groups as the listeners; trust anchors from tls.ca_file (else the
+ * system's store); tls.client_cert and tls.client_key presented when a
+ * peer asks for a client certificate.  NULL with a message in err. */
+struct tls_client *tls_client_new(const struct vs_config *cfg, char *err,
+				  size_t errlen);
+void tls_client_free(struct tls_client *c);
+
 /* A server-side session on a connected socket. */
 struct tls_conn *tls_conn_accept(struct tls_server *s, int fd);
+/* A client-side session on a connecting socket, for a peer that must
+ * prove the identity name (a host name or an IP address; RFC 5922: the
+ * chain is verified in the handshake, the name by tls_conn_peer_is once
+ * it is done).  name also goes into SNI when it is a host name.  With
+ * verify false the chain is not checked (a lab setting). */
+struct tls_conn *tls_conn_connect(struct tls_client *c, int fd,
+				  const char *name, bool verify);
 void tls_conn_free(struct tls_conn *c);
 
 enum tls_io {
@@ -47,6 +63,15 @@ enum tls_io tls_conn_read(struct tls_conn *c, char *buf, size_t len,
 			  size_t *n);
 enum tls_io tls_conn_write(struct tls_conn *c, const char *buf, size_t len,
 			   size_t *n);
+/* Why the peer's certificate chain was refused (after a failed
+ * handshake), or NULL when that was not the reason. */
+const char *tls_conn_verify_error(const struct tls_conn *c);
+/* RFC 5922 7.2: the peer's certificate (already verified) names name,
+ * compared exactly and case-insensitively, wildcards never matching:
+ * an IP address against the iPAddress entries; a host name against the
+ * subjectAltName URIs sip:name and DNS entries, or the subject's common
+ * name when the certificate has neither.  tls_ident.c. */
+bool tls_conn_peer_is(const struct tls_conn *c, const char *name);
 /* The protocol and cipher negotiated, for logs ("TLSv1.3 TLS_AES_..."). */
 const char *tls_conn_version(const struct tls_conn *c);
 const char *tls_conn_cipher(const struct tls_conn *c);

@@ -82,6 +82,7 @@ static void test_full(void **state)
 	assert_int_equal(cfg.listen[0].sa.ss_family, AF_INET6);
 	assert_int_equal(cfg.sip.max_uri_length, 256);
 	assert_int_equal(cfg.tcp_max_buffer, 8192);
+	assert_int_equal(cfg.tcp_keepalive, 30); /* half the idle timeout */
 }
 
 static void test_syntax_error_line(void **state)
@@ -302,6 +303,31 @@ static void test_tls(void **state)
 	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
 			      "tls = {\n min_version = \"1.1\"; };\n"), -1);
 	assert_err_at(3, "tls min_version '1.1'");
+	/* Outbound TLS: routes, trust anchors, a client certificate. */
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; port = 5061; transports = [ \"tls\" ];\n"
+			      "  tls_cert = \"/c.pem\"; tls_key = \"/k.pem\"; } );\n"
+			      "upstream = { routes = ( { address = \"127.0.0.9\"; port = 5061; transport = \"tls\"; },\n"
+			      "  { prefix = \"9\"; address = \"127.0.0.8\"; transport = \"tls\"; tls_name = \"pbx.example\"; tls_verify = false; } ); };\n"
+			      "tls = { ca_file = \"/ca.pem\"; client_cert = \"/cc.pem\"; client_key = \"/ck.pem\"; };\n"), 0);
+	assert_int_equal(cfg.routes[0].transport, VS_TP_TLS);
+	assert_string_equal(cfg.routes[0].tls_name, "127.0.0.9");
+	assert_true(cfg.routes[0].tls_verify);
+	assert_string_equal(cfg.routes[1].tls_name, "pbx.example");
+	assert_false(cfg.routes[1].tls_verify);
+	assert_string_equal(cfg.tls_ca_file, "/ca.pem");
+	assert_string_equal(cfg.tls_client_key, "/ck.pem");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "upstream = { routes = (\n { address = \"127.0.0.9\"; transport = \"tls\"; } ); };\n"), -1);
+	assert_err_at(3, "a route over tls needs a listener");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "upstream = { routes = ( { address = \"127.0.0.9\";\n tls_name = \"x\"; } ); };\n"), -1);
+	assert_err_at(3, "'tls_name' is for routes with transport = \"tls\"");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "tls = {\n client_cert = \"/cc.pem\"; };\n"), -1);
+	assert_err_at(2, "both 'client_cert' and 'client_key'");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "tcp = { idle_timeout = 60;\n keepalive = 60; };\n"), -1);
+	assert_err_at(3, "tcp.keepalive (60 s) must be shorter");
 }
 
 static void test_example_is_valid(void **state)
