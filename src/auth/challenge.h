@@ -50,6 +50,8 @@ enum auth_result {
 	AUTH_RES_REPLAY,    /* like FAILED, but the nonce-count was reused */
 	AUTH_RES_MALFORMED, /* 400: credentials we cannot read */
 	AUTH_RES_ERROR,	    /* 500: the store failed */
+	AUTH_RES_FORBIDDEN, /* 403: right credentials, but the account may
+			       not be used this way (srv_authenticate) */
 };
 
 /*

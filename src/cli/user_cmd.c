@@ -176,6 +176,18 @@ static int get_password(const char *name, const char *realm, char *buf,
 	return 0;
 }
 
+static bool cert_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > VS_CERT_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
 static int bad_name(const char *name)
 {
 	fprintf(stderr,
@@ -291,19 +303,104 @@ static int cmd_del(const struct vs_config *cfg, const char *name)
 	return 0;
 }
 
+/* `user set NAME [--tls-only | --any-transport] [--cert ID | --no-cert]`:
+ * the account's transport policy (docs/tls.md). */
+static int cmd_policy(const struct vs_config *cfg, int argc, char **argv)
+{
+	const char *name = argv[0];
+	struct vs_user_rec u;
+	struct vs_store *st;
+	bool set_tls = false, tls = false, set_cert = false;
+	const char *cert = "";
+	int rc = 1, e;
+
+	if (!vs_user_name_valid(name, strlen(name)))
+		return bad_name(name);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--tls-only") ||
+		    !strcmp(argv[i], "--any-transport")) {
+			set_tls = true;
+			tls = argv[i][2] == 't';
+		} else if (!strcmp(argv[i], "--no-cert")) {
+			set_cert = true;
+			cert = "";
+		} else if (!strcmp(argv[i], "--cert") && i + 1 < argc) {
+			set_cert = true;
+			cert = argv[++i];
+			if (!cert_name_valid(cert)) {
+				fprintf(stderr,
+					"voipshield: '%s' is not a certificate identity (1 to %d printable characters without spaces, such as alice@example.com or phone1.example.com)\n",
+					cert, VS_CERT_NAME_MAX);
+				return 2;
+			}
+		} else {
+			fprintf(stderr, "voipshield: user set: unknown option '%s' (--tls-only, --any-transport, --cert IDENTITY, --no-cert)\n",
+				argv[i]);
+			return 2;
+		}
+	}
+	if (!set_tls && !set_cert) {
+		fprintf(stderr, "voipshield: user set %s: nothing to set (--tls-only, --any-transport, --cert IDENTITY, --no-cert)\n",
+			name);
+		return 2;
+	}
+	st = open_store(cfg);
+	if (!st)
+		return 1;
+	if (vs_store_begin(st)) {
+		fprintf(stderr, "voipshield: store: %s\n", vs_store_errmsg(st));
+		goto out;
+	}
+	e = vs_store_user_get(st, name, strlen(name), cfg->realm,
+			      strlen(cfg->realm), &u);
+	if (e) {
+		vs_store_rollback(st);
+		if (e == ENOENT)
+			fprintf(stderr, "voipshield: no user %s in realm %s\n",
+				name, cfg->realm);
+		else
+			fprintf(stderr, "voipshield: store: %s\n",
+				vs_store_errmsg(st));
+		goto out;
+	}
+	if (set_tls)
+		u.flags = tls ? u.flags | VS_USER_TLS_ONLY
+			      : u.flags & ~VS_USER_TLS_ONLY;
+	if (set_cert)
+		snprintf(u.cert, sizeof(u.cert), "%s", cert);
+	if (vs_store_user_policy(st, &u) || vs_store_commit(st)) {
+		fprintf(stderr, "voipshield: cannot store user %s: %s\n", name,
+			vs_store_errmsg(st));
+		vs_store_rollback(st);
+		goto out;
+	}
+	printf("%s in realm %s: %s, %s%s\n", name, cfg->realm,
+	       (u.flags & VS_USER_TLS_ONLY) ? "TLS only" : "any transport",
+	       u.cert[0] ? "client certificate " : "no client certificate",
+	       u.cert);
+	rc = 0;
+out:
+	secure_zero(&u, sizeof(u));
+	vs_store_close(st);
+	return rc;
+}
+
 static int print_user(const struct vs_user_rec *u, void *arg)
 {
 	const char *sep = "";
+	int n = 0;
 
 	(void)arg;
 	printf("%-32s %-24s ", u->user, u->realm);
 	for (int a = 0; a < AUTH_ALGO_COUNT; a++) {
 		if (u->ha1[a][0]) {
-			printf("%s%s", sep, auth_algo_name((enum auth_algo)a));
+			n += printf("%s%s", sep, auth_algo_name((enum auth_algo)a));
 			sep = ",";
 		}
 	}
-	printf("\n");
+	printf("%*s %-9s %s\n", n < 24 ? 24 - n : 0, "",
+	       (u->flags & VS_USER_TLS_ONLY) ? "tls-only" : "any",
+	       u->cert[0] ? u->cert : "-");
 	return 0;
 }
 
@@ -314,7 +411,8 @@ static int cmd_list(const struct vs_config *cfg)
 
 	if (!st)
 		return 1;
-	printf("%-32s %-24s %s\n", "USER", "REALM", "ALGORITHMS");
+	printf("%-32s %-24s %-24s %-9s %s\n", "USER", "REALM", "ALGORITHMS",
+	       "TRANSPORT", "CERTIFICATE");
 	e = vs_store_user_foreach(st, print_user, NULL);
 	vs_store_close(st);
 	return e ? 1 : 0;
@@ -430,12 +528,14 @@ int vs_user_command(const struct vs_config *cfg, int argc, char **argv)
 		return cmd_set(cfg, argv[1], true);
 	if (argc == 2 && !strcmp(sub, "passwd"))
 		return cmd_set(cfg, argv[1], false);
+	if (argc >= 2 && !strcmp(sub, "set"))
+		return cmd_policy(cfg, argc - 1, argv + 1);
 	if (argc == 2 && !strcmp(sub, "del"))
 		return cmd_del(cfg, argv[1]);
 	if (argc == 2 && !strcmp(sub, "import"))
 		return cmd_import(cfg, argv[1]);
 	fprintf(stderr,
-		"usage: voipshield [-c FILE] user add NAME | passwd NAME | del NAME | list | import FILE.csv\n"
+		"usage: voipshield [-c FILE] user add NAME | passwd NAME | set NAME [--tls-only | --any-transport] [--cert IDENTITY | --no-cert] | del NAME | list | import FILE.csv\n"
 		"Try 'voipshield --help'.\n");
 	return 2;
 }

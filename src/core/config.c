@@ -270,7 +270,8 @@ static void load_listener(struct loader *ld, const config_setting_t *l,
 			  struct vs_listener *out)
 {
 	static const char *const keys[] = {"address", "port", "transports",
-					   "zone", "tls_cert", "tls_key", NULL};
+					   "zone", "tls_cert", "tls_key",
+					   "tls_verify_client", "tls_ca", NULL};
 	const config_setting_t *t;
 	uint32_t port = 5060;
 
@@ -308,15 +309,13 @@ static void load_listener(struct loader *ld, const config_setting_t *l,
 		}
 	}
 	t = config_setting_get_member(l, "transports");
-	if (!t) {
+	if (!t)
 		out->transports = VS_TP_UDP | VS_TP_TCP;
-		return;
-	}
-	if (!config_setting_is_array(t) && !config_setting_is_list(t)) {
+	else if (!config_setting_is_array(t) && !config_setting_is_list(t)) {
 		error_at(ld, t, "'transports' must be a list such as [\"udp\", \"tcp\"]");
 		return;
 	}
-	for (int i = 0; i < config_setting_length(t); i++) {
+	for (int i = 0; t && i < config_setting_length(t); i++) {
 		const char *v = config_setting_get_string_elem(t, i);
 		if (v && strcmp(v, "udp") == 0)
 			out->transports |= VS_TP_UDP;
@@ -338,6 +337,30 @@ static void load_listener(struct loader *ld, const config_setting_t *l,
 	if (!ld->failed && (out->transports & VS_TP_TLS) &&
 	    (!out->tls_cert[0] || !out->tls_key[0]))
 		error_at(ld, l, "a tls listener needs 'tls_cert' and 'tls_key' (PEM files; make run creates a self-signed pair)");
+	{
+		char v[16] = "none";
+		get_string(ld, l, "tls_verify_client", v, sizeof(v));
+		get_string(ld, l, "tls_ca", out->tls_ca, sizeof(out->tls_ca));
+		if (!strcmp(v, "none"))
+			out->tls_verify_client = VS_TLS_VERIFY_NONE;
+		else if (!strcmp(v, "optional"))
+			out->tls_verify_client = VS_TLS_VERIFY_OPTIONAL;
+		else if (!strcmp(v, "required"))
+			out->tls_verify_client = VS_TLS_VERIFY_REQUIRED;
+		else
+			error_at(ld, config_setting_get_member(l, "tls_verify_client"),
+				 "tls_verify_client '%s' is not \"none\", \"optional\" or \"required\"",
+				 v);
+		if (!ld->failed &&
+		    (config_setting_get_member(l, "tls_verify_client") ||
+		     out->tls_ca[0]) &&
+		    !(out->transports & VS_TP_TLS))
+			error_at(ld, l, "'tls_verify_client' and 'tls_ca' are for tls listeners");
+		if (!ld->failed && out->tls_verify_client != VS_TLS_VERIFY_NONE &&
+		    !out->tls_ca[0])
+			error_at(ld, l, "tls_verify_client = \"%s\" needs 'tls_ca', the CA certificates (PEM) that issue the client certificates",
+				 v);
+	}
 }
 
 static bool same_sockaddr(const struct vs_listener *a,

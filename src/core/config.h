@@ -34,11 +34,20 @@ enum vs_transport {
 /* A stream transport: TCP or TLS. */
 #define VS_TP_STREAM (VS_TP_TCP | VS_TP_TLS)
 
+/* Client certificates on a TLS listener. */
+enum vs_tls_verify {
+	VS_TLS_VERIFY_NONE,	/* not asked for */
+	VS_TLS_VERIFY_OPTIONAL, /* asked for; one that does not verify fails */
+	VS_TLS_VERIFY_REQUIRED, /* a connection without one fails */
+};
+
 struct vs_listener {
 	char address[64];
 	char zone_name[32]; /* as written; "" = the first zone */
 	char tls_cert[PATH_MAX]; /* TLS listeners: certificate chain (PEM) */
 	char tls_key[PATH_MAX];	 /* and its private key (PEM) */
+	uint8_t tls_verify_client; /* enum vs_tls_verify */
+	char tls_ca[PATH_MAX];	 /* CAs for client certificates (PEM) */
 	uint8_t zone;	    /* index into vs_config.zones */
 	uint16_t port;
 	unsigned transports; /* VS_TP_* bits */

@@ -60,6 +60,8 @@
 	X(AUTH_STALE, "auth.stale_nonce")                                      \
 	X(AUTH_REPLAY, "auth.replayed")                                        \
 	X(AUTH_IDENTITY, "auth.identity_mismatch")                             \
+	X(AUTH_TLS_REQUIRED, "auth.tls_required")                              \
+	X(AUTH_CERT_MISMATCH, "auth.cert_mismatch")                            \
 	X(REG_UPDATED, "registrar.bindings_saved")                             \
 	X(REG_REMOVED, "registrar.bindings_removed")                           \
 	X(REG_EXPIRED, "registrar.bindings_expired")                           \
@@ -71,6 +73,7 @@
 	X(PROXY_CANCELLED, "proxy.branches_cancelled")                         \
 	X(PROXY_LOOP, "proxy.loops")                                           \
 	X(PROXY_NO_ROUTE, "proxy.no_route")                                    \
+	X(PROXY_SIPS_NO_TLS, "proxy.sips_without_tls")                         \
 	X(PROXY_BAD_ROUTE, "proxy.unsigned_route")                            \
 	X(SHIELD_ZONE_DENIED, "shield.zone_denied")                            \
 	X(SHIELD_METHOD_DENIED, "shield.method_denied")                        \

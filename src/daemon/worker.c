@@ -243,6 +243,20 @@ static void srv_post(void *ctx, struct vs_job *job)
 	vs_worker_post(ctx, job);
 }
 
+/* Input is handled by the worker that owns the connection. */
+static bool srv_flow_cert_is(void *ctx, const struct vs_flow *flow,
+			     const char *name)
+{
+	struct vs_worker *w = ctx;
+	struct tcp_conn *c;
+
+	if (flow->tp != VS_TP_TLS || flow->worker != w->id)
+		return false;
+	c = tcp_conn_find(w, flow->conn_id);
+	return c && c->tls && tls_conn_ready(c->tls) &&
+	       tls_conn_peer_is(c->tls, name);
+}
+
 static struct sip_server *srv_of(void *ctx, unsigned worker)
 {
 	struct vs_worker *w = ctx;
@@ -424,6 +438,7 @@ int vs_worker_init(struct vs_worker *w, struct vs_daemon *d, unsigned id,
 		w->srv.post = srv_post;
 		w->srv.post_ctx = w;
 		w->srv.server_of = srv_of;
+		w->srv.flow_cert_is = srv_flow_cert_is;
 		w->srv.worker = id;
 	}
 	w->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

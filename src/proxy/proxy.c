@@ -206,21 +206,29 @@ static bool looped(const struct sip_server *srv, const struct sip_msg *m)
 int proxy_uri_flow(const struct sip_uri *u, struct vs_flow *out)
 {
 	char host[VS_IPSTR_MAX];
-	struct pl tp;
+	struct pl tp = pl_make(NULL, 0);
+
+	uint16_t port = u->port ? u->port : 5060;
 
 	memset(out, 0, sizeof(*out));
-	if (u->scheme == SIP_URI_SIPS)
-		return EPROTONOSUPPORT;
-	if (u->scheme != SIP_URI_SIP)
+	if (u->scheme != SIP_URI_SIP && u->scheme != SIP_URI_SIPS)
 		return ENOENT;
 	out->tp = VS_TP_UDP;
 	if (sip_uri_param(u, "transport", &tp)) {
 		if (pl_caseeq_str(&tp, "tcp"))
 			out->tp = VS_TP_TCP;
 		else if (pl_caseeq_str(&tp, "tls"))
-			out->tp = VS_TP_TLS; /* only over a connection it opened */
+			out->tp = VS_TP_TLS;
 		else if (!pl_caseeq_str(&tp, "udp"))
 			return EPROTONOSUPPORT;
+	}
+	if (u->scheme == SIP_URI_SIPS) {
+		/* RFC 5630 3.1.3: TLS on every hop; transport=tcp means TLS
+		 * over TCP, and there is no sips over UDP. */
+		if (out->tp == VS_TP_UDP && pl_isset(&tp))
+			return EPROTONOSUPPORT;
+		out->tp = VS_TP_TLS;
+		port = u->port ? u->port : 5061;
 	}
 	if (u->host_type == SIP_HOST_IPV6) {
 		struct pl inner = pl_make(u->host.p + 1, u->host.l - 2);
@@ -228,7 +236,7 @@ int proxy_uri_flow(const struct sip_uri *u, struct vs_flow *out)
 		if (inet_pton(AF_INET6, host, &out->peer.u.in6.sin6_addr) != 1)
 			return ENOENT;
 		out->peer.u.in6.sin6_family = AF_INET6;
-		out->peer.u.in6.sin6_port = htons(u->port ? u->port : 5060);
+		out->peer.u.in6.sin6_port = htons(port);
 		out->peer.len = sizeof(out->peer.u.in6);
 		return 0;
 	}
@@ -238,7 +246,7 @@ int proxy_uri_flow(const struct sip_uri *u, struct vs_flow *out)
 	if (inet_pton(AF_INET, host, &out->peer.u.in.sin_addr) != 1)
 		return ENOENT;
 	out->peer.u.in.sin_family = AF_INET;
-	out->peer.u.in.sin_port = htons(u->port ? u->port : 5060);
+	out->peer.u.in.sin_port = htons(port);
 	out->peer.len = sizeof(out->peer.u.in);
 	return 0;
 }
@@ -891,7 +899,7 @@ static bool to_local_user(struct sip_server *srv, const struct sip_input *in,
 	struct loc_binding *b[PROXY_MAX_BRANCHES];
 	struct target tg[PROXY_MAX_BRANCHES];
 	unsigned n, ntg = 0;
-	bool r;
+	bool r, sips = srv->msg.ruri.scheme == SIP_URI_SIPS;
 
 	n = loc_lookup(srv->svc->loc, aor, (uint64_t)time(NULL), b,
 		       PROXY_MAX_BRANCHES);
@@ -932,12 +940,19 @@ static bool to_local_user(struct sip_server *srv, const struct sip_input *in,
 			t->flow = b[i]->flow;
 			t->flow_is_ua = true;
 		}
+		/* RFC 5630: a sips: request only ever leaves over TLS. */
+		if (sips && t->flow.tp != VS_TP_TLS) {
+			vs_stat_inc(srv->stats, VS_STAT_PROXY_SIPS_NO_TLS);
+			continue;
+		}
 		for (unsigned k = 0; k < nroutes && t->nroutes < PROXY_MAX_ROUTES; k++)
 			t->routes[t->nroutes++] = routes[k];
 		ntg++;
 	}
 	r = ntg ? forward(srv, in, out, st, tg, ntg)
-		: srv_tsx_reply(srv, in, out, st, 480, "Temporarily Unavailable",
+		: srv_tsx_reply(srv, in, out, st, 480,
+				sips ? "Temporarily Unavailable: no TLS contact for a sips: target"
+				     : "Temporarily Unavailable",
 				NULL);
 	for (unsigned i = 0; i < n; i++)
 		loc_free(b[i]);
@@ -1029,6 +1044,9 @@ static bool out_of_dialog_call(struct sip_server *srv,
 			return srv_tsx_reply(srv, in, out, st, 400,
 					     "Malformed or mismatched Proxy-Authorization",
 					     NULL);
+		case AUTH_RES_FORBIDDEN:
+			return srv_tsx_reply(srv, in, out, st, 403,
+					     srv->refusal, NULL);
 		case AUTH_RES_ERROR:
 			return srv_tsx_reply(srv, in, out, st, 500,
 					     "Server Internal Error", NULL);
@@ -1096,6 +1114,12 @@ static bool out_of_dialog_call(struct sip_server *srv,
 			vs_stat_inc(srv->stats, VS_STAT_PROXY_NO_ROUTE);
 			return srv_tsx_reply(srv, in, out, st, 404,
 					     "No Route to Destination", NULL);
+		}
+		if (m->ruri.scheme == SIP_URI_SIPS && r->transport != VS_TP_TLS) {
+			vs_stat_inc(srv->stats, VS_STAT_PROXY_SIPS_NO_TLS);
+			return srv_tsx_reply(srv, in, out, st, 480,
+					     "Temporarily Unavailable: no TLS route for a sips: target",
+					     NULL);
 		}
 		memset(&tg, 0, sizeof(tg));
 		tg.ruri = m->ruri_raw;

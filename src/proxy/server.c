@@ -168,8 +168,12 @@ static int ha1_lookup(void *ctx, const struct pl *user,
 		return EIO;
 	err = vs_store_user_get(srv->users, user->p, user->l, realm->p,
 				realm->l, &u);
-	if (!err)
+	if (!err) {
 		memcpy(out, u.ha1[algo], AUTH_HEX_MAX);
+		srv->acct_known = true;
+		srv->acct_flags = u.flags;
+		memcpy(srv->acct_cert, u.cert, sizeof(srv->acct_cert));
+	}
 	memset(&u, 0, sizeof(u));
 	return err;
 }
@@ -202,6 +206,28 @@ struct shield *srv_shield(struct sip_server *srv, struct shield_ctx *c)
 	return srv->svc->shield;
 }
 
+/* The authenticated account's transport policy (docs/tls.md): TLS only,
+ * and a client certificate that names its identity. */
+static bool account_transport_ok(struct sip_server *srv,
+				 const struct vs_flow *flow)
+{
+	if (!srv->acct_known)
+		return true;
+	if ((srv->acct_flags & VS_USER_TLS_ONLY) && flow->tp != VS_TP_TLS) {
+		vs_stat_inc(srv->stats, VS_STAT_AUTH_TLS_REQUIRED);
+		srv->refusal = "Forbidden: this account must use TLS";
+		return false;
+	}
+	if (srv->acct_cert[0] &&
+	    (flow->tp != VS_TP_TLS || !srv->flow_cert_is ||
+	     !srv->flow_cert_is(srv->post_ctx, flow, srv->acct_cert))) {
+		vs_stat_inc(srv->stats, VS_STAT_AUTH_CERT_MISMATCH);
+		srv->refusal = "Forbidden: this account needs its client certificate";
+		return false;
+	}
+	return true;
+}
+
 enum auth_result srv_authenticate(struct sip_server *srv,
 				  const struct sip_input *in,
 				  struct auth_params *ap, bool proxy,
@@ -216,6 +242,7 @@ enum auth_result srv_authenticate(struct sip_server *srv,
 	enum auth_result r;
 
 	*user = pl_make(NULL, 0);
+	srv->acct_known = false;
 	r = auth_check(ap, m, proxy, user);
 	switch (r) {
 	case AUTH_RES_OK:
@@ -224,6 +251,8 @@ enum auth_result srv_authenticate(struct sip_server *srv,
 			return AUTH_RES_FAILED;
 		}
 		vs_stat_inc(srv->stats, VS_STAT_AUTH_OK);
+		if (!account_transport_ok(srv, in->flow))
+			return AUTH_RES_FORBIDDEN;
 		break;
 	case AUTH_RES_STALE:
 		vs_stat_inc(srv->stats, VS_STAT_AUTH_STALE);
@@ -370,6 +399,8 @@ static bool register_in_tsx(struct sip_server *srv, const struct sip_input *in,
 	case AUTH_RES_MALFORMED:
 		return srv_tsx_reply(srv, in, out, t, 400,
 				 "Malformed or mismatched Authorization", NULL);
+	case AUTH_RES_FORBIDDEN:
+		return srv_tsx_reply(srv, in, out, t, 403, srv->refusal, NULL);
 	case AUTH_RES_ERROR:
 		return srv_tsx_reply(srv, in, out, t, 500, "Server Internal Error",
 				 NULL);

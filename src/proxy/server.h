@@ -56,6 +56,16 @@ struct sip_server {
 	/* The server of another worker (to hand it a message). */
 	struct sip_server *(*server_of)(void *ctx, unsigned worker);
 	unsigned worker; /* this server's worker id */
+	/* Does the TLS client certificate of the connection flow came on
+	 * name name (tls_conn_peer_is)?  NULL: no TLS here. */
+	bool (*flow_cert_is)(void *ctx, const struct vs_flow *flow,
+			     const char *name);
+	/* The transport policy of the account whose HA1 was looked up last
+	 * (by srv_authenticate, for the user it authenticates). */
+	bool acct_known;
+	uint32_t acct_flags;
+	char acct_cert[256];
+	const char *refusal; /* why AUTH_RES_FORBIDDEN, for the 403 */
 	/* A new call the policy counts, on its way to forward(). */
 	bool dlg_pending;
 	struct srctab_key dlg_key;

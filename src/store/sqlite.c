@@ -15,10 +15,11 @@
 #include <sys/stat.h>
 
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 enum stmt_id {
 	ST_USER_PUT,
+	ST_USER_POLICY,
 	ST_USER_GET,
 	ST_USER_DEL,
 	ST_USER_LIST,
@@ -36,13 +37,19 @@ enum stmt_id {
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_USER_PUT] = "INSERT OR REPLACE INTO users(username, realm, ha1_md5, "
-			"ha1_sha256, ha1_sha512_256) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_USER_PUT] = "INSERT INTO users(username, realm, ha1_md5, "
+			"ha1_sha256, ha1_sha512_256) VALUES (?1, ?2, ?3, ?4, ?5) "
+			"ON CONFLICT(username, realm) DO UPDATE SET "
+			"ha1_md5 = ?3, ha1_sha256 = ?4, ha1_sha512_256 = ?5",
+	[ST_USER_POLICY] = "UPDATE users SET tls_only = ?3, cert = ?4 "
+			   "WHERE username = ?1 AND realm = ?2",
 	[ST_USER_GET] = "SELECT username, realm, ha1_md5, ha1_sha256, "
-			"ha1_sha512_256 FROM users WHERE username = ?1 AND realm = ?2",
+			"ha1_sha512_256, tls_only, cert FROM users "
+			"WHERE username = ?1 AND realm = ?2",
 	[ST_USER_DEL] = "DELETE FROM users WHERE username = ?1 AND realm = ?2",
 	[ST_USER_LIST] = "SELECT username, realm, ha1_md5, ha1_sha256, "
-			 "ha1_sha512_256 FROM users ORDER BY realm, username",
+			 "ha1_sha512_256, tls_only, cert FROM users "
+			 "ORDER BY realm, username",
 	[ST_BIND_PUT] = "INSERT OR REPLACE INTO bindings(aor, contact, path, "
 			"call_id, cseq, expires, q, transport, peer, port) "
 			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -114,6 +121,33 @@ static int exec(struct vs_store *st, const char *sql, char *err, size_t errlen,
 	return -1;
 }
 
+/* ALTER TABLE users ADD COLUMN def, unless it is there already (a
+ * migration interrupted before user_version was written). */
+static int add_column(struct vs_store *st, const char *def, char *err,
+		      size_t errlen, const char *path)
+{
+	char sql[160];
+	size_t n = strcspn(def, " ");
+	sqlite3_stmt *s;
+	bool have = false;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA table_info(users)", -1, &s,
+			       NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 1);
+		if (name && strlen(name) == n && !strncmp(name, def, n))
+			have = true;
+	}
+	sqlite3_finalize(s);
+	if (have)
+		return 0;
+	snprintf(sql, sizeof(sql), "ALTER TABLE users ADD COLUMN %s", def);
+	return exec(st, sql, err, errlen, path);
+}
+
 static int migrate(struct vs_store *st, const char *path, char *err,
 		   size_t errlen)
 {
@@ -139,7 +173,11 @@ static int migrate(struct vs_store *st, const char *path, char *err,
 	if (exec(st, "BEGIN IMMEDIATE", err, errlen, path))
 		return -1;
 	if (exec(st, schema, err, errlen, path) ||
-	    exec(st, "PRAGMA user_version = 2", err, errlen, path) ||
+	    /* Schema 3: the users' transport policy (docs/tls.md). */
+	    add_column(st, "tls_only INTEGER NOT NULL DEFAULT 0", err, errlen,
+		       path) ||
+	    add_column(st, "cert TEXT NOT NULL DEFAULT ''", err, errlen, path) ||
+	    exec(st, "PRAGMA user_version = 3", err, errlen, path) ||
 	    exec(st, "COMMIT", err, errlen, path)) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
@@ -254,6 +292,9 @@ static void user_from_row(sqlite3_stmt *s, struct vs_user_rec *u)
 	copy_col(s, 1, u->realm, sizeof(u->realm));
 	for (int a = 0; a < AUTH_ALGO_COUNT; a++)
 		copy_col(s, 2 + a, u->ha1[a], sizeof(u->ha1[a]));
+	u->flags = sqlite3_column_int(s, 2 + AUTH_ALGO_COUNT) ? VS_USER_TLS_ONLY
+							      : 0;
+	copy_col(s, 3 + AUTH_ALGO_COUNT, u->cert, sizeof(u->cert));
 }
 
 int vs_store_user_put(struct vs_store *st, const struct vs_user_rec *u)
@@ -265,6 +306,21 @@ int vs_store_user_put(struct vs_store *st, const struct vs_user_rec *u)
 	for (int a = 0; a < AUTH_ALGO_COUNT; a++)
 		sqlite3_bind_text(s, 3 + a, u->ha1[a], -1, SQLITE_STATIC);
 	return step_done(st, s);
+}
+
+int vs_store_user_policy(struct vs_store *st, const struct vs_user_rec *u)
+{
+	sqlite3_stmt *s = st->stmt[ST_USER_POLICY];
+	int err;
+
+	sqlite3_bind_text(s, 1, u->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, u->realm, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, (u->flags & VS_USER_TLS_ONLY) ? 1 : 0);
+	sqlite3_bind_text(s, 4, u->cert, -1, SQLITE_STATIC);
+	err = step_done(st, s);
+	if (!err && sqlite3_changes(st->db) == 0)
+		err = ENOENT;
+	return err;
 }
 
 int vs_store_user_get(struct vs_store *st, const char *user, size_t ulen,

@@ -24,6 +24,7 @@
 #define VS_STORE_FILE "voipshield.db"
 #define VS_USER_MAX 64	 /* user name, without NUL */
 #define VS_REALM_MAX 128 /* realm, without NUL */
+#define VS_CERT_NAME_MAX 255 /* certificate identity, without NUL */
 
 struct vs_store;
 
@@ -47,10 +48,20 @@ struct vs_user_rec {
 	char user[VS_USER_MAX + 1];
 	char realm[VS_REALM_MAX + 1];
 	char ha1[AUTH_ALGO_COUNT][AUTH_HEX_MAX];
+	/* Transport policy (schema 3; see docs/tls.md): */
+	uint32_t flags;			  /* VS_USER_* */
+	char cert[VS_CERT_NAME_MAX + 1]; /* "" or the identity a client
+					    certificate must carry */
 };
 
-/* Insert or replace.  Returns 0 or EIO. */
+#define VS_USER_TLS_ONLY 1u /* registrations and calls over TLS only */
+
+/* Insert a user, or change the hashes of one that exists (its transport
+ * policy stays).  Returns 0 or EIO. */
 int vs_store_user_put(struct vs_store *st, const struct vs_user_rec *u);
+/* Set the transport policy (flags, cert) of an existing user.  Returns
+ * 0, ENOENT or EIO. */
+int vs_store_user_policy(struct vs_store *st, const struct vs_user_rec *u);
 /* Returns 0, ENOENT or EIO. */
 int vs_store_user_get(struct vs_store *st, const char *user, size_t ulen,
 		      const char *realm, size_t rlen, struct vs_user_rec *out);

@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -100,7 +101,34 @@ struct tls_server *tls_server_new(const struct vs_config *cfg,
 		tls_server_free(s);
 		return NULL;
 	}
-	/* Resumption: stateless tickets (keys rotate with the process). */
+	if (l->tls_verify_client != VS_TLS_VERIFY_NONE) {
+		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(l->tls_ca);
+		if (!names ||
+		    SSL_CTX_load_verify_locations(s->ctx, l->tls_ca, NULL) != 1) {
+			sk_X509_NAME_pop_free(names, X509_NAME_free);
+			ssl_error(err, errlen, "cannot load tls_ca", l->tls_ca);
+			tls_server_free(s);
+			return NULL;
+		}
+		SSL_CTX_set_client_CA_list(s->ctx, names);
+		SSL_CTX_set_verify(s->ctx,
+				   SSL_VERIFY_PEER |
+					   (l->tls_verify_client ==
+							    VS_TLS_VERIFY_REQUIRED
+						    ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT
+						    : 0),
+				   NULL);
+	}
+	/* Resumption: stateless tickets (keys rotate with the process); a
+	 * resumed session keeps the client certificate it was verified with,
+	 * within this listener only. */
+	{
+		char id[96];
+		unsigned char md[32];
+		int n = snprintf(id, sizeof(id), "%s:%u", l->address, l->port);
+		SHA256((const unsigned char *)id, n > 0 ? (size_t)n : 0, md);
+		SSL_CTX_set_session_id_context(s->ctx, md, sizeof(md));
+	}
 	SSL_CTX_set_session_cache_mode(s->ctx, SSL_SESS_CACHE_SERVER);
 	return s;
 }

@@ -24,54 +24,12 @@ from vstest import Checks, Daemon, VS_BIN, peer_closed
 from sipua import UA, status
 import callkit
 from callkit import is_req, recv_match, response
+from tlspeer import TLSUA
 
 PORT = 5270
 TLS_PORT = 5271
 DOMAIN = "example.test"
 c = Checks("tls")
-
-
-class TLSUA(UA):
-    """A SIP UA over TLS (OpenSSL through Python's ssl module)."""
-
-    def __init__(self, server, port):
-        ctx = ssl.create_default_context(cafile=CERT)
-        ctx.check_hostname = False  # the certificate names 127.0.0.1 by IP
-        raw = socket.create_connection((server, port), timeout=5)
-        self.sock = ctx.wrap_socket(raw)
-        self.server = (server, port)
-        self.transport = "TLS"
-        self.local = self.sock.getsockname()
-        self.host = self.local[0]
-        self.callid = "%x@tls" % id(self)
-        self.cseq = 0
-        self.tag = "%x" % (id(self) & 0xffffff)
-        self.buf = b""
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def recv(self, timeout=2.0):
-        deadline = time.time() + timeout
-        while True:
-            end = self.buf.find(b"\r\n\r\n")
-            if end >= 0:
-                m = re.search(rb"\r\nContent-Length: *(\d+)", self.buf[:end + 2], re.I)
-                total = end + 4 + (int(m.group(1)) if m else 0)
-                if len(self.buf) >= total:
-                    msg, self.buf = self.buf[:total], self.buf[total:]
-                    return msg
-            left = deadline - time.time()
-            if left <= 0:
-                return None
-            self.sock.settimeout(left)
-            try:
-                chunk = self.sock.recv(65536)
-            except (socket.timeout, ssl.SSLError):
-                return None
-            if not chunk:
-                return None
-            self.buf += chunk
 
 
 def s_client(*args):
@@ -123,7 +81,7 @@ try:
         c.check("TLS 1.2 suite %s (CBC or RSA key exchange) is refused" % cs, not ok, cipher)
 
     # --- SIP over TLS -------------------------------------------------------
-    alice = TLSUA("127.0.0.1", TLS_PORT)
+    alice = TLSUA("127.0.0.1", TLS_PORT, CERT)
     r, _ = alice.register("alice", "alice-secret-1", DOMAIN,
                           contact="<sip:alice@%s:%d;transport=tls>" % alice.local, expires=300)
     c.check("alice registers over TLS with digest authentication", status(r) == 200, r)

@@ -187,7 +187,7 @@ try:
     lines = r.stdout.splitlines()
     by_name = {l.split()[0]: l.split() for l in lines[1:] if l.strip()}
     c.check("list exits 0 with a header line", r.returncode == 0 and lines and
-            lines[0].split() == ["USER", "REALM", "ALGORITHMS"], r.stdout + r.stderr)
+            lines[0].split() == ["USER", "REALM", "ALGORITHMS", "TRANSPORT", "CERTIFICATE"], r.stdout + r.stderr)
     c.check("list shows exactly alice, carol and eight",
             sorted(by_name) == ["alice", "carol", "eight"], r.stdout)
     c.check("list shows the realm and the algorithms of each user",

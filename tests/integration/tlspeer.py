@@ -204,3 +204,52 @@ def wait_for(pred, timeout=3.0):
             return True
         time.sleep(0.05)
     return pred()
+
+
+from sipua import UA  # noqa: E402  (the UA base class of the test suite)
+
+
+class TLSUA(UA):
+    """A SIP UA over TLS (OpenSSL through Python's ssl module): trusts
+    cafile, presents cert/key when given (mutual TLS)."""
+
+    def __init__(self, server, port, cafile, cert=None, key=None):
+        ctx = ssl.create_default_context(cafile=cafile)
+        ctx.check_hostname = False  # the test certificates name 127.0.0.1 by IP
+        if cert:
+            ctx.load_cert_chain(cert, key)
+        raw = socket.create_connection((server, port), timeout=5)
+        self.sock = ctx.wrap_socket(raw)
+        self.server = (server, port)
+        self.transport = "TLS"
+        self.local = self.sock.getsockname()
+        self.host = self.local[0]
+        self.callid = "%x@tls" % id(self)
+        self.cseq = 0
+        self.tag = "%x" % (id(self) & 0xffffff)
+        self.buf = b""
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def recv(self, timeout=2.0):
+        deadline = time.time() + timeout
+        while True:
+            end = self.buf.find(b"\r\n\r\n")
+            if end >= 0:
+                m = re.search(rb"\r\nContent-Length: *(\d+)", self.buf[:end + 2], re.I)
+                total = end + 4 + (int(m.group(1)) if m else 0)
+                if len(self.buf) >= total:
+                    msg, self.buf = self.buf[:total], self.buf[total:]
+                    return msg
+            left = deadline - time.time()
+            if left <= 0:
+                return None
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except (socket.timeout, ssl.SSLError):
+                return None
+            if not chunk:
+                return None
+            self.buf += chunk

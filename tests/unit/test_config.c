@@ -328,6 +328,19 @@ static void test_tls(void **state)
 	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
 			      "tcp = { idle_timeout = 60;\n keepalive = 60; };\n"), -1);
 	assert_err_at(3, "tcp.keepalive (60 s) must be shorter");
+	/* Mutual TLS on a listener. */
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; port = 5061; transports = [ \"tls\" ];\n"
+			      "  tls_cert = \"/c.pem\"; tls_key = \"/k.pem\"; tls_verify_client = \"required\"; tls_ca = \"/ca.pem\"; } );\n"), 0);
+	assert_int_equal(cfg.listen[0].tls_verify_client, VS_TLS_VERIFY_REQUIRED);
+	assert_string_equal(cfg.listen[0].tls_ca, "/ca.pem");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; port = 5061; transports = [ \"tls\" ];\n"
+			      "  tls_cert = \"/c.pem\"; tls_key = \"/k.pem\";\n tls_verify_client = \"optional\"; } );\n"), -1);
+	assert_err_at(1, "needs 'tls_ca'");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; port = 5061; transports = [ \"tls\" ];\n"
+			      "  tls_cert = \"/c.pem\"; tls_key = \"/k.pem\";\n tls_verify_client = \"yes\"; } );\n"), -1);
+	assert_err_at(3, "tls_verify_client 'yes' is not");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\";\n tls_ca = \"/ca.pem\"; } );\n"), -1);
+	assert_err_at(1, "are for tls listeners");
 }
 
 static void test_example_is_valid(void **state)

@@ -132,7 +132,7 @@ static void test_open_creates_private_wal_db(void **state)
 	pragma_text(dir, "journal_mode", v, sizeof(v));
 	assert_string_equal(v, "wal");
 	pragma_text(dir, "user_version", v, sizeof(v));
-	assert_string_equal(v, "2");
+	assert_string_equal(v, "3");
 	vs_store_close(st);
 	vs_store_close(NULL); /* harmless */
 	remove_dir(dir);
@@ -383,7 +383,7 @@ static void test_reopen_and_versions(void **state)
 		vs_store_close(st);
 	}
 	pragma_text(dir, "user_version", v, sizeof(v));
-	assert_string_equal(v, "2");
+	assert_string_equal(v, "3");
 
 	/* Version 0 with the tables already there (an interrupted first
 	 * open): upgraded in place, nothing lost. */
@@ -392,7 +392,7 @@ static void test_reopen_and_versions(void **state)
 	assert_int_equal(get(st, "alice", "example.test", &got), 0);
 	vs_store_close(st);
 	pragma_text(dir, "user_version", v, sizeof(v));
-	assert_string_equal(v, "2");
+	assert_string_equal(v, "3");
 
 	/* Written by a newer voipshield: refused, and left alone. */
 	exec_sql(dir, "PRAGMA user_version = 99");
@@ -450,6 +450,56 @@ static void test_reopen_and_versions(void **state)
 	remove_dir(dir);
 }
 
+/* Schema 3: the transport policy of users, kept by password changes, and
+ * added to a schema 2 database without losing anyone. */
+static void test_user_policy_and_v2_upgrade(void **state)
+{
+	char dir[256], v[32];
+	struct vs_user_rec u, got;
+	struct vs_store *st;
+
+	(void)state;
+	make_dir(dir, sizeof(dir));
+	st = open_ok(dir);
+	make_user(&u, "alice", "example.test", 'a');
+	assert_int_equal(vs_store_user_put(st, &u), 0);
+	assert_int_equal(get(st, "alice", "example.test", &got), 0);
+	assert_int_equal(got.flags, 0);
+	assert_string_equal(got.cert, "");
+	u.flags = VS_USER_TLS_ONLY;
+	snprintf(u.cert, sizeof(u.cert), "alice@example.test");
+	assert_int_equal(vs_store_user_policy(st, &u), 0);
+	/* A new password (put) keeps the policy. */
+	make_user(&u, "alice", "example.test", 'b');
+	assert_int_equal(vs_store_user_put(st, &u), 0);
+	assert_int_equal(get(st, "alice", "example.test", &got), 0);
+	assert_int_equal(got.flags, VS_USER_TLS_ONLY);
+	assert_string_equal(got.cert, "alice@example.test");
+	assert_int_equal(got.ha1[AUTH_ALGO_MD5][0], 'b');
+	make_user(&u, "nobody", "example.test", 'c');
+	assert_int_equal(vs_store_user_policy(st, &u), ENOENT);
+	vs_store_close(st);
+	remove_dir(dir);
+
+	/* A schema 2 database: users without the policy columns. */
+	make_dir(dir, sizeof(dir));
+	exec_sql(dir, "CREATE TABLE users (username TEXT NOT NULL, realm TEXT NOT NULL,"
+		      " ha1_md5 TEXT NOT NULL DEFAULT '', ha1_sha256 TEXT NOT NULL DEFAULT '',"
+		      " ha1_sha512_256 TEXT NOT NULL DEFAULT '',"
+		      " PRIMARY KEY (username, realm)) WITHOUT ROWID;"
+		      "INSERT INTO users VALUES ('bob', 'example.test', 'x', 'y', '');"
+		      "PRAGMA user_version = 2;");
+	st = open_ok(dir);
+	assert_int_equal(get(st, "bob", "example.test", &got), 0);
+	assert_string_equal(got.ha1[AUTH_ALGO_MD5], "x");
+	assert_int_equal(got.flags, 0);
+	assert_string_equal(got.cert, "");
+	vs_store_close(st);
+	pragma_text(dir, "user_version", v, sizeof(v));
+	assert_string_equal(v, "3");
+	remove_dir(dir);
+}
+
 static void test_user_name_valid(void **state)
 {
 	static const char *const good[] = {
@@ -499,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_transactions),
 		cmocka_unit_test(test_two_handles),
 		cmocka_unit_test(test_reopen_and_versions),
+		cmocka_unit_test(test_user_policy_and_v2_upgrade),
 		cmocka_unit_test(test_user_name_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
