@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 __attribute__((format(printf, 3, 4))) void
@@ -271,7 +272,8 @@ static void load_listener(struct loader *ld, const config_setting_t *l,
 {
 	static const char *const keys[] = {"address", "port", "transports",
 					   "zone", "tls_cert", "tls_key",
-					   "tls_verify_client", "tls_ca", NULL};
+					   "tls_verify_client", "tls_ca", "tls_sni",
+					   NULL};
 	const config_setting_t *t;
 	uint32_t port = 5060;
 
@@ -369,6 +371,60 @@ static bool same_sockaddr(const struct vs_listener *a,
 	return a->salen == b->salen && memcmp(&a->sa, &b->sa, a->salen) == 0;
 }
 
+/* tls_sni = ( { name = "..."; cert = "..."; key = "..."; }, ... ) of
+ * listener i. */
+static void load_sni(struct loader *ld, const config_setting_t *l,
+		     struct vs_config *cfg, size_t i)
+{
+	static const char *const keys[] = {"name", "cert", "key", NULL};
+	const config_setting_t *list = config_setting_get_member(l, "tls_sni");
+
+	if (!list)
+		return;
+	if (!(cfg->listen[i].transports & VS_TP_TLS)) {
+		error_at(ld, list, "'tls_sni' is for tls listeners");
+		return;
+	}
+	if (!config_setting_is_list(list)) {
+		error_at(ld, list, "'tls_sni' must be a list of groups: tls_sni = ( { name = \"sip.example.com\"; cert = \"...\"; key = \"...\"; } );");
+		return;
+	}
+	for (int k = 0; k < config_setting_length(list) && !ld->failed; k++) {
+		const config_setting_t *e = config_setting_get_elem(list, (unsigned)k);
+		struct vs_sni *out = &cfg->sni[cfg->nsni];
+
+		if (cfg->nsni == VS_CONFIG_MAX_SNI) {
+			error_at(ld, e, "at most %d tls_sni certificates in all",
+				 VS_CONFIG_MAX_SNI);
+			return;
+		}
+		if (!config_setting_is_group(e)) {
+			error_at(ld, e, "each tls_sni entry is a group { name; cert; key; }");
+			return;
+		}
+		check_keys(ld, e, keys);
+		memset(out, 0, sizeof(*out));
+		out->listener = (uint8_t)i;
+		out->line = (int)config_setting_source_line(e);
+		get_string(ld, e, "name", out->name, sizeof(out->name));
+		get_string(ld, e, "cert", out->cert, sizeof(out->cert));
+		get_string(ld, e, "key", out->key, sizeof(out->key));
+		if (!ld->failed && (!out->name[0] || !out->cert[0] || !out->key[0]))
+			error_at(ld, e, "a tls_sni entry needs 'name', 'cert' and 'key'");
+		for (const char *p = out->name; !ld->failed && *p; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+				error_at(ld, e, "tls_sni name '%s' is not a host name (letters, digits, '-' and '.'; no wildcards)",
+					 out->name);
+		for (size_t j = 0; j < cfg->nsni && !ld->failed; j++)
+			if (cfg->sni[j].listener == i &&
+			    !strcasecmp(cfg->sni[j].name, out->name))
+				error_at(ld, e, "tls_sni name '%s' is given twice for this listener",
+					 out->name);
+		cfg->nsni++;
+	}
+}
+
 static void load_listen(struct loader *ld, const config_t *c,
 			struct vs_config *cfg)
 {
@@ -392,6 +448,9 @@ static void load_listen(struct loader *ld, const config_t *c,
 	for (int i = 0; i < n && !ld->failed; i++) {
 		struct vs_listener *out = &cfg->listen[cfg->nlisten];
 		load_listener(ld, config_setting_get_elem(l, (unsigned)i), out);
+		if (!ld->failed)
+			load_sni(ld, config_setting_get_elem(l, (unsigned)i), cfg,
+				 cfg->nlisten);
 		for (size_t j = 0; j < cfg->nlisten && !ld->failed; j++) {
 			if (same_sockaddr(&cfg->listen[j], out) &&
 			    (cfg->listen[j].transports & out->transports))

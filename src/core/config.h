@@ -20,6 +20,7 @@
 #define VS_CONFIG_MAX_LISTENERS 32
 #define VS_CONFIG_MAX_DOMAINS 32
 #define VS_CONFIG_MAX_ROUTES 64
+#define VS_CONFIG_MAX_SNI 16 /* extra certificates chosen by SNI, in all */
 #define VS_CONFIG_MAX_TRUSTED 64
 #define VS_CONFIG_MAX_ZONES 16
 #define VS_CONFIG_MAX_CIDRS 64	 /* per allow, deny or never_ban list */
@@ -54,6 +55,15 @@ struct vs_listener {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	int line; /* in the config file, for messages */
+};
+
+/* A certificate a tls listener serves to clients that ask for name by
+ * SNI (RFC 6066 3); the listener's own tls_cert serves everyone else. */
+struct vs_sni {
+	uint8_t listener; /* index into vs_config.listen */
+	char name[256];	  /* a host name, compared without regard to case */
+	char cert[PATH_MAX], key[PATH_MAX];
+	int line;
 };
 
 /* An upstream route (a PBX or trunk): where requests for numbers with a
@@ -222,6 +232,8 @@ struct vs_config {
 	/* listen */
 	struct vs_listener listen[VS_CONFIG_MAX_LISTENERS];
 	size_t nlisten;
+	struct vs_sni sni[VS_CONFIG_MAX_SNI];
+	size_t nsni;
 
 	/* limits */
 	struct sip_limits sip;

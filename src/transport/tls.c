@@ -8,6 +8,7 @@
 #include "transport/tls.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <openssl/err.h>
 #include <openssl/sha.h>
 #include <openssl/ssl.h>
@@ -15,12 +16,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "transport/tls_int.h"
+
+/* The tls_sni certificates of a listener, hung on its SSL_CTX as ex_data
+ * so that they live as long as the context: a handshake begun before a
+ * reload may read them after the reload dropped the listener's wrapper. */
+struct sni_table {
+	size_t n;
+	struct {
+		char name[256];
+		SSL_CTX *ctx;
+	} e[];
+};
 
 struct tls_server {
 	SSL_CTX *ctx;
 };
+
+static int sni_index = -1;
+static pthread_once_t sni_once = PTHREAD_ONCE_INIT;
+
+static void sni_table_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad,
+			   int idx, long argl, void *argp)
+{
+	struct sni_table *t = ptr;
+
+	(void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n; i++)
+		SSL_CTX_free(t->e[i].ctx);
+	free(t);
+}
+
+static void sni_index_init(void)
+{
+	sni_index = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL_CTX, 0, NULL,
+					    NULL, NULL, sni_table_free);
+}
 
 struct tls_client {
 	SSL_CTX *ctx;
@@ -80,12 +115,48 @@ static int ctx_cert(SSL_CTX *ctx, const char *cert, const char *key,
 	return 0;
 }
 
+/* The SNI callback: a client that asks for one of the tls_sni names gets
+ * that certificate (the connection switches to its context; verification
+ * settings stay those of the listener). */
+static int sni_select(SSL *ssl, int *alert, void *arg)
+{
+	const struct sni_table *t =
+		SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), sni_index);
+	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+
+	(void)alert, (void)arg;
+	if (!name || !t)
+		return SSL_TLSEXT_ERR_NOACK;
+	for (size_t i = 0; i < t->n; i++) {
+		if (strcasecmp(t->e[i].name, name) == 0) {
+			SSL_set_SSL_CTX(ssl, t->e[i].ctx);
+			return SSL_TLSEXT_ERR_OK;
+		}
+	}
+	return SSL_TLSEXT_ERR_NOACK; /* the default certificate */
+}
+
 struct tls_server *tls_server_new(const struct vs_config *cfg,
 				  const struct vs_listener *l, char *err,
 				  size_t errlen)
 {
-	struct tls_server *s = calloc(1, sizeof(*s));
+	size_t li = (size_t)(l - cfg->listen), n = 0;
+	struct tls_server *s;
+	unsigned char sid[32];
+	char id[96];
 
+	struct sni_table *t = NULL;
+
+	for (size_t i = 0; i < cfg->nsni; i++)
+		n += cfg->sni[i].listener == li;
+	s = calloc(1, sizeof(*s));
+	if (s && n) {
+		t = calloc(1, sizeof(*t) + n * sizeof(t->e[0]));
+		if (!t) {
+			free(s);
+			s = NULL;
+		}
+	}
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -93,22 +164,29 @@ struct tls_server *tls_server_new(const struct vs_config *cfg,
 	s->ctx = SSL_CTX_new(TLS_server_method());
 	if (!s->ctx) {
 		ssl_error(err, errlen, "TLS", "context");
+		free(t);
 		free(s);
 		return NULL;
 	}
-	if (ctx_common(s->ctx, cfg, err, errlen) ||
-	    ctx_cert(s->ctx, l->tls_cert, l->tls_key, err, errlen)) {
-		tls_server_free(s);
-		return NULL;
+	if (t) {
+		pthread_once(&sni_once, sni_index_init);
+		if (sni_index < 0 ||
+		    SSL_CTX_set_ex_data(s->ctx, sni_index, t) != 1) {
+			free(t);
+			ssl_error(err, errlen, "TLS", "SNI table");
+			goto fail;
+		}
 	}
+	if (ctx_common(s->ctx, cfg, err, errlen) ||
+	    ctx_cert(s->ctx, l->tls_cert, l->tls_key, err, errlen))
+		goto fail;
 	if (l->tls_verify_client != VS_TLS_VERIFY_NONE) {
 		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(l->tls_ca);
 		if (!names ||
 		    SSL_CTX_load_verify_locations(s->ctx, l->tls_ca, NULL) != 1) {
 			sk_X509_NAME_pop_free(names, X509_NAME_free);
 			ssl_error(err, errlen, "cannot load tls_ca", l->tls_ca);
-			tls_server_free(s);
-			return NULL;
+			goto fail;
 		}
 		SSL_CTX_set_client_CA_list(s->ctx, names);
 		SSL_CTX_set_verify(s->ctx,
@@ -122,22 +200,46 @@ struct tls_server *tls_server_new(const struct vs_config *cfg,
 	/* Resumption: stateless tickets (keys rotate with the process); a
 	 * resumed session keeps the client certificate it was verified with,
 	 * within this listener only. */
-	{
-		char id[96];
-		unsigned char md[32];
-		int n = snprintf(id, sizeof(id), "%s:%u", l->address, l->port);
-		SHA256((const unsigned char *)id, n > 0 ? (size_t)n : 0, md);
-		SSL_CTX_set_session_id_context(s->ctx, md, sizeof(md));
-	}
+	n = (size_t)snprintf(id, sizeof(id), "%s:%u", l->address, l->port);
+	SHA256((const unsigned char *)id, n < sizeof(id) ? n : sizeof(id) - 1,
+	       sid);
+	SSL_CTX_set_session_id_context(s->ctx, sid, sizeof(sid));
 	SSL_CTX_set_session_cache_mode(s->ctx, SSL_SESS_CACHE_SERVER);
+	for (size_t i = 0; t && i < cfg->nsni; i++) {
+		const struct vs_sni *e = &cfg->sni[i];
+		SSL_CTX *x;
+		if (e->listener != li)
+			continue;
+		x = SSL_CTX_new(TLS_server_method());
+		if (!x) {
+			ssl_error(err, errlen, "TLS", "context");
+			goto fail;
+		}
+		t->e[t->n].ctx = x; /* owned by the table from here */
+		snprintf(t->e[t->n].name, sizeof(t->e[t->n].name), "%s", e->name);
+		t->n++;
+		if (ctx_common(x, cfg, err, errlen) ||
+		    ctx_cert(x, e->cert, e->key, err, errlen)) {
+			size_t m = strlen(err);
+			snprintf(err + m, errlen > m ? errlen - m : 0,
+				 " (tls_sni '%s', line %d)", e->name, e->line);
+			goto fail;
+		}
+		SSL_CTX_set_session_id_context(x, sid, sizeof(sid));
+	}
+	if (t)
+		SSL_CTX_set_tlsext_servername_callback(s->ctx, sni_select);
 	return s;
+fail:
+	tls_server_free(s);
+	return NULL;
 }
 
 void tls_server_free(struct tls_server *s)
 {
 	if (!s)
 		return;
-	SSL_CTX_free(s->ctx);
+	SSL_CTX_free(s->ctx); /* and, with its last reference, the SNI table */
 	free(s);
 }
 

@@ -8,6 +8,7 @@ forwarded over TLS (RFC 5630: a phone registered over UDP, or a route
 over UDP, gets 480 instead).  Certificates from a private CA (tlspeer.CA).
 Ports 5280-5284."""
 import os
+import re
 import ssl
 import socket
 import subprocess
@@ -31,15 +32,18 @@ ca = tlspeer.CA(d.dir)
 srv_cert, srv_key = ca.issue("daemon", "sbc.example.test", "IP:127.0.0.1")
 bob_cert, bob_key = ca.issue("bob", "bob phone", "URI:sip:bob@example.test")
 mallory_cert, mallory_key = ca.issue("mallory", "mallory phone", "URI:sip:mallory@example.test")
+voice_cert, voice_key = ca.issue("voice", "voice.example.test", "DNS:voice.example.test")
 rogue_cert, rogue_key = tlspeer.self_signed(d.dir, "rogue", "bob phone", "URI:sip:bob@example.test")
 
 d.write_config(d.text.replace(
     'listen = ( ',
     'listen = ( { address = "127.0.0.1"; port = %d; transports = ["tls"]; '
-    'tls_cert = "%s"; tls_key = "%s"; tls_verify_client = "optional"; tls_ca = "%s"; },\n'
+    'tls_cert = "%s"; tls_key = "%s"; tls_verify_client = "optional"; tls_ca = "%s";\n'
+    '  tls_sni = ( { name = "Voice.Example.Test"; cert = "%s"; key = "%s"; } ); },\n'
     '{ address = "127.0.0.1"; port = %d; transports = ["tls"]; '
     'tls_cert = "%s"; tls_key = "%s"; tls_verify_client = "required"; tls_ca = "%s"; },\n'
-    % (OPT_PORT, srv_cert, srv_key, ca.cert, REQ_PORT, srv_cert, srv_key, ca.cert), 1) +
+    % (OPT_PORT, srv_cert, srv_key, ca.cert, voice_cert, voice_key,
+       REQ_PORT, srv_cert, srv_key, ca.cert), 1) +
     'upstream = { routes = ( { prefix = "9"; address = "127.0.0.3"; port = %d; transport = "udp"; } ); };\n'
     % TRUNK_PORT)
 
@@ -115,6 +119,22 @@ try:
         c.check("openssl s_client %s without a certificate is refused by the required listener" % v,
                 "alert" in r.stderr or "New, (NONE)" in r.stdout,
                 (r.returncode, r.stderr[-300:]))
+
+    # --- SNI -------------------------------------------------------------------
+    def served(port, servername=None):
+        args = ["openssl", "s_client", "-connect", "127.0.0.1:%d" % port]
+        args += ["-servername", servername] if servername else ["-noservername"]
+        r = subprocess.run(args, input="", capture_output=True, text=True, timeout=20)
+        m = re.search(r"subject=.*CN\s*=\s*(\S+)", r.stdout)
+        return m.group(1) if m else None
+    c.check("SNI voice.example.test gets the tls_sni certificate (names compared without case)",
+            served(OPT_PORT, "voice.example.test") == "voice.example.test",
+            served(OPT_PORT, "voice.example.test"))
+    c.check("another SNI name gets the listener's own certificate",
+            served(OPT_PORT, "other.example.test") == "sbc.example.test")
+    c.check("no SNI gets the listener's own certificate", served(OPT_PORT) == "sbc.example.test")
+    c.check("the other listener has no tls_sni entries",
+            served(REQ_PORT, "voice.example.test") in (None, "sbc.example.test"))
 
     # --- TLS-only account ---------------------------------------------------------
     udp = UA("127.0.0.1", PORT)

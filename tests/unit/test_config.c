@@ -341,6 +341,24 @@ static void test_tls(void **state)
 	assert_err_at(3, "tls_verify_client 'yes' is not");
 	assert_int_equal(load("listen = ( { address = \"127.0.0.1\";\n tls_ca = \"/ca.pem\"; } );\n"), -1);
 	assert_err_at(1, "are for tls listeners");
+	/* SNI certificates. */
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; port = 5061; transports = [ \"tls\" ];\n"
+			      "  tls_cert = \"/c.pem\"; tls_key = \"/k.pem\";\n"
+			      "  tls_sni = ( { name = \"a.example\"; cert = \"/a.pem\"; key = \"/ak.pem\"; } ); } );\n"), 0);
+	assert_int_equal(cfg.nsni, 1);
+	assert_int_equal(cfg.sni[0].listener, 0);
+	assert_string_equal(cfg.sni[0].cert, "/a.pem");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; port = 5061; transports = [ \"tls\" ];\n"
+			      "  tls_cert = \"/c.pem\"; tls_key = \"/k.pem\";\n"
+			      "  tls_sni = (\n { name = \"*.example\"; cert = \"/a.pem\"; key = \"/ak.pem\"; } ); } );\n"), -1);
+	assert_err_at(4, "is not a host name");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; port = 5061; transports = [ \"tls\" ];\n"
+			      "  tls_cert = \"/c.pem\"; tls_key = \"/k.pem\";\n"
+			      "  tls_sni = (\n { name = \"a.example\"; cert = \"/a.pem\"; } ); } );\n"), -1);
+	assert_err_at(4, "needs 'name', 'cert' and 'key'");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\";\n"
+			      "  tls_sni = ( ); } );\n"), -1);
+	assert_err_at(2, "'tls_sni' is for tls listeners");
 }
 
 static void test_example_is_valid(void **state)
