@@ -81,6 +81,7 @@ void vs_config_defaults(struct vs_config *cfg)
 	snprintf(cfg->tls_ciphers, sizeof(cfg->tls_ciphers),
 		 "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL");
 	snprintf(cfg->tls_groups, sizeof(cfg->tls_groups), "X25519:P-256:P-384");
+	cfg->tls_max_handshakes = 256;
 	vs_config_shield_defaults(cfg);
 	vs_config_policy_defaults(cfg);
 }
@@ -601,7 +602,7 @@ static void load_tls(struct loader *ld, const config_t *c,
 {
 	static const char *const keys[] = {"min_version", "ciphers", "groups",
 					   "ca_file", "client_cert",
-					   "client_key", NULL};
+					   "client_key", "max_handshakes", NULL};
 	const config_setting_t *g = group(ld, c, "tls", keys);
 	char v[8] = "1.2";
 
@@ -619,6 +620,7 @@ static void load_tls(struct loader *ld, const config_t *c,
 	get_string(ld, g, "ciphers", cfg->tls_ciphers, sizeof(cfg->tls_ciphers));
 	get_string(ld, g, "groups", cfg->tls_groups, sizeof(cfg->tls_groups));
 	get_string(ld, g, "ca_file", cfg->tls_ca_file, sizeof(cfg->tls_ca_file));
+	get_uint(ld, g, "max_handshakes", 1, 1000000, &cfg->tls_max_handshakes);
 	get_string(ld, g, "client_cert", cfg->tls_client_cert,
 		   sizeof(cfg->tls_client_cert));
 	get_string(ld, g, "client_key", cfg->tls_client_key,

@@ -275,6 +275,7 @@ struct vs_config {
 	uint16_t tls_min_version; /* TLS1_2_VERSION or TLS1_3_VERSION */
 	char tls_ciphers[512];	  /* TLS 1.2 cipher list (OpenSSL syntax) */
 	char tls_groups[256];	  /* key exchange groups */
+	uint32_t tls_max_handshakes; /* inbound handshakes at once, in all */
 	char tls_ca_file[PATH_MAX];	/* trust anchors for peers we connect
 					   to; "" = the system's store */
 	char tls_client_cert[PATH_MAX]; /* presented when a peer asks */

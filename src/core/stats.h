@@ -42,6 +42,7 @@
 	X(TLS_HANDSHAKES, "tls.handshakes")                                    \
 	X(TLS_HANDSHAKE_FAILED, "tls.handshake_failed")                        \
 	X(TLS_VERIFY_FAILED, "tls.verify_failed")                              \
+	X(TLS_HANDSHAKE_REFUSED, "tls.handshake_refused")                      \
 	X(DROP_MALFORMED, "drop.malformed")                                    \
 	X(DROP_RESPONSE, "drop.stray_response")                                \
 	X(DROP_ACK, "drop.stateless_ack")                                      \

@@ -223,6 +223,8 @@ static void write_stats(struct run *r, FILE *f)
 	fprintf(f, "uptime_seconds %lld\n", (long long)(time(NULL) - r->started));
 	fprintf(f, "workers %u\n", r->d.nworkers);
 	fprintf(f, "tcp.connections %u\n", connlimit_total(&r->d.connlimit));
+	fprintf(f, "tls.handshaking %u\n",
+		(unsigned)atomic_load(&r->d.tls_handshaking));
 	fprintf(f, "log.suppressed %llu\n",
 		(unsigned long long)vs_log_suppressed_total());
 	if (r->d.writer) {

@@ -77,6 +77,7 @@ struct vs_daemon {
 	_Atomic uint64_t cfg_gen;
 	atomic_bool stop;
 	struct connlimit connlimit;
+	_Atomic uint32_t tls_handshaking; /* inbound handshakes under way */
 	struct vs_worker *workers;
 	unsigned nworkers;
 

@@ -11,6 +11,7 @@
 #include "transport/tcp.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <time.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -91,6 +92,15 @@ struct tcp_conn *tcp_conn_find(struct vs_worker *w, uint64_t id)
 	return c && c->id == id && !c->closing ? c : NULL;
 }
 
+/* An inbound handshake finished, failed or was abandoned. */
+static void handshake_over(struct tcp_conn *c)
+{
+	if (c->handshaking) {
+		c->handshaking = false;
+		atomic_fetch_sub(&c->w->d->tls_handshaking, 1);
+	}
+}
+
 void tcp_conn_destroy(struct tcp_conn *c)
 {
 	struct vs_worker *w = c->w;
@@ -100,6 +110,7 @@ void tcp_conn_destroy(struct tcp_conn *c)
 		w->conn_free[w->conn_nfree++] = (uint32_t)c->id;
 	}
 	timer_stop(&w->wheel, &c->timer);
+	handshake_over(c);
 	tls_conn_free(c->tls);
 	free(c->tls_name);
 	if (c->io.fd >= 0)
@@ -394,6 +405,7 @@ static void conn_event(struct vs_io *io, uint32_t events)
 			return;
 		}
 		vs_stat_inc(&c->w->stats, VS_STAT_TLS_HANDSHAKES);
+		handshake_over(c);
 		c->msg_start_ms = 0; /* the handshake deadline is met */
 		events |= EPOLLOUT | EPOLLIN;
 	}
@@ -553,6 +565,17 @@ static void accept_one(struct tcp_listener *l, int fd,
 			return;
 		}
 	}
+	/* Handshakes cost CPU: a cap on how many run at once, in all (the
+	 * per-source cap is tcp.max_connections_per_source). */
+	if (l->tls && atomic_load(&w->d->tls_handshaking) >=
+			      w->cfg->tls_max_handshakes) {
+		vs_stat_inc(&w->stats, VS_STAT_TLS_HANDSHAKE_REFUSED);
+		vs_log_limited(VS_LOG_NOTICE, "tls-busy",
+			       "refused a TLS connection: tls.max_handshakes (%u) handshakes under way",
+			       w->cfg->tls_max_handshakes);
+		close(fd);
+		return;
+	}
 	lim = connlimit_acquire(&w->d->connlimit, peer);
 	if (lim != CONNLIMIT_OK) {
 		char p[VS_IPSTR_MAX + 8];
@@ -582,6 +605,8 @@ static void accept_one(struct tcp_listener *l, int fd,
 		}
 		/* The handshake must finish within tcp.message_timeout. */
 		c->msg_start_ms = w->now_ms;
+		c->handshaking = true;
+		atomic_fetch_add(&w->d->tls_handshaking, 1);
 	}
 	vs_stat_inc(&w->stats, VS_STAT_TCP_ACCEPTED);
 	remember_peer(c);

@@ -51,6 +51,7 @@ struct tcp_conn {
 	uint8_t tp;	  /* VS_TP_TCP or VS_TP_TLS */
 	struct tls_conn *tls; /* TLS session, or NULL */
 	bool tls_want_write;  /* the session waits for the socket to drain */
+	bool handshaking;     /* inbound, counted in tls_handshaking */
 	char *tls_name; /* outbound TLS: the identity the peer must prove
 			   (RFC 5922), checked when the handshake is done;
 			   NULL when not checked */

@@ -62,6 +62,7 @@ d.write_config(d.text.replace(
     'listen = ( { address = "127.0.0.1"; port = %d; transports = ["tls"]; '
     'tls_cert = "%s"; tls_key = "%s"; },\n' % (TLS_PORT, CERT, KEY), 1) +
     'auth = { algorithms = ["SHA-256", "MD5"]; };\ntcp = { message_timeout = 2; };\n'
+    'tls = { max_handshakes = 2; };\n'
     'transactions = { t1 = 50; };\n')
 try:
     d.start()
@@ -153,6 +154,21 @@ try:
     c.check("a connection that never finishes its handshake is closed (tcp.message_timeout 2 s)",
             peer_closed(raw, timeout=5.0))
     raw.close()
+    # tls.max_handshakes = 2: two stalled handshakes fill it.
+    stalled = [socket.create_connection(("127.0.0.1", TLS_PORT), timeout=5) for _ in range(2)]
+    time.sleep(0.3)
+    st = d.stats()
+    c.check("tls.handshaking shows the two handshakes under way", st.get("tls.handshaking") == 2,
+            st.get("tls.handshaking"))
+    ok, _, _ = s_client("-tls1_3")
+    c.check("a third handshake is refused at accept (tls.max_handshakes)", not ok)
+    c.check("and counted in tls.handshake_refused", d.stats().get("tls.handshake_refused", 0) >= 1)
+    for s_ in stalled:
+        s_.close()
+    time.sleep(0.3)
+    ok, _, _ = s_client("-tls1_3")
+    c.check("once they are gone, handshakes are accepted again",
+            ok and d.stats().get("tls.handshaking") == 0, d.stats().get("tls.handshaking"))
     raw = socket.create_connection(("127.0.0.1", TLS_PORT), timeout=5)
     raw.sendall(b"OPTIONS sip:127.0.0.1 SIP/2.0\r\n\r\n")
     c.check("plain SIP on the TLS port is refused (the connection closes)", peer_closed(raw, 5.0))
