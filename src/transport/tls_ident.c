@@ -44,7 +44,7 @@ static bool ip_is(const ASN1_OCTET_STRING *s, const char *name)
 	       memcmp(ASN1_STRING_get0_data(s), want, (size_t)len) == 0;
 }
 
-static bool cert_names(X509 *cert, const char *name)
+bool tls_cert_names(X509 *cert, const char *name)
 {
 	GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name,
 					       NULL, NULL);
@@ -88,5 +88,5 @@ bool tls_conn_peer_is(const struct tls_conn *c, const char *name)
 {
 	X509 *cert = SSL_get0_peer_certificate(c->ssl);
 
-	return cert && name[0] && cert_names(cert, name);
+	return cert && name[0] && tls_cert_names(cert, name);
 }

@@ -12,4 +12,8 @@ struct tls_conn {
 	bool ready; /* handshake done */
 };
 
+/* RFC 5922 identity matching on a certificate (tls_ident.c; also the
+ * fuzz harness's entry). */
+bool tls_cert_names(X509 *cert, const char *name);
+
 #endif
