@@ -8,7 +8,9 @@
 #     memory per binding;
 #  5. the shield: callgrind instructions per check, legitimate calls during
 #     an INVITE flood against Kamailio (pike + htable ban), CPU per flood
-#     packet, and CPU per call with the shield on and off.
+#     packet, and CPU per call with the shield on and off;
+#  6. the SRTP transform: CPU per packet, ours (OpenSSL EVP) against
+#     Debian's libsrtp2 (NSS), in one process.
 # Environment: RATES, SECONDS, REPEAT for step 2 (see options_vs_kamailio.sh);
 # REG_RATES, CALL_RATES, USERS for step 3 (see proxy_vs_kamailio.sh);
 # REG_RATES, SECONDS, REPEAT, MEM_USERS for step 4 (see register_vs_kamailio.sh);
@@ -47,3 +49,7 @@ echo "== The shield: instructions per call, on and off (valgrind --tool=callgrin
 echo
 echo "== The shield under an INVITE flood, and its cost: VoIPShield vs Kamailio (pike + htable) =="
 "$here/shield_vs_kamailio.sh" "$build" "${FLOOD_RATES:-0 10000 50000 100000 200000}" "${SECONDS:-10}" "${REPEAT:-3}"
+
+echo
+echo "== SRTP protect/unprotect per packet: ours (OpenSSL EVP) vs libsrtp2 (NSS) =="
+"$build/bench/srtp_vs_libsrtp" "${SRTP_PACKETS:-200000}" "${REPEAT:-5}"
