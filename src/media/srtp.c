@@ -164,6 +164,22 @@ static struct vs_srtp_stream *stream(struct vs_srtp *c, uint32_t ssrc, bool make
 	return &c->streams[0];
 }
 
+/* After a packet authenticated: a stream that was new (s is a temporary)
+ * gets its slot now. */
+static struct vs_srtp_stream *keep_stream(struct vs_srtp *c,
+					 struct vs_srtp_stream *s, uint32_t ssrc)
+{
+	struct vs_srtp_stream *slot;
+
+	if (s->used)
+		return s;
+	slot = stream(c, ssrc, true);
+	*slot = *s;
+	slot->used = true;
+	slot->ssrc = ssrc;
+	return slot;
+}
+
 void vs_srtp_set_roc(struct vs_srtp *c, uint32_t ssrc, uint32_t roc)
 {
 	stream(c, ssrc, true)->roc = roc;
@@ -374,12 +390,7 @@ enum vs_srtp_result vs_srtp_unprotect(struct vs_srtp *c, uint8_t *pkt, size_t *l
 		if (!ctr(&c->rtp, iv, pkt + h, n - h))
 			return VS_SRTP_E_CRYPTO;
 	}
-	if (s == &tmp) {
-		s = stream(c, ssrc, true);
-		*s = tmp;
-		s->used = true;
-		s->ssrc = ssrc;
-	}
+	s = keep_stream(c, s, ssrc);
 	replay_add(&s->rtp, idx);
 	advance(s, v, seq);
 	*len = n;
@@ -476,12 +487,7 @@ enum vs_srtp_result vs_srtcp_unprotect(struct vs_srtp *c, uint8_t *pkt,
 				return VS_SRTP_E_CRYPTO;
 		}
 	}
-	if (s == &tmp) {
-		s = stream(c, ssrc, true);
-		*s = tmp;
-		s->used = true;
-		s->ssrc = ssrc;
-	}
+	s = keep_stream(c, s, ssrc);
 	replay_add(&s->rtcp, idx);
 	*len = body;
 	return VS_SRTP_OK;

@@ -24,11 +24,6 @@ DOMAIN = "example.test"
 c = Checks("nat")
 
 
-def add_user(d, name, password):
-    import subprocess
-    return subprocess.run([VS_BIN, "--config", d.conf, "user", "add", name],
-                          input=password + "\n", capture_output=True, text=True,
-                          timeout=30).returncode == 0
 
 
 def answer(req, code, reason, totag, contact):
@@ -97,7 +92,7 @@ def call(alice, bob, bob_contact):
 d = Daemon(PORT, domains=(DOMAIN,), listen='{ address = "127.0.0.1"; port = %d; transports = ["udp", "tcp"]; }' % PORT)
 try:
     d.start()
-    c.check("users", add_user(d, "alice", "alice-secret-1") and add_user(d, "bob", "bob-secret-22"))
+    c.check("users", d.add_user("alice", "alice-secret-1") and d.add_user("bob", "bob-secret-22"))
 
     # --- UDP, both sides "behind NAT" ----------------------------------
     bob = UA("127.0.0.1", PORT)

@@ -46,10 +46,6 @@ policy = {
 """ % TRUNK_PORT
 
 
-def add_user(d, name, password):
-    return subprocess.run([VS_BIN, "--config", d.conf, "user", "add", name],
-                          input=password + "\n", capture_output=True, text=True,
-                          timeout=30).returncode == 0
 
 
 def Call(ua, user, target, from_uri=None):
@@ -97,7 +93,7 @@ d = Daemon(PORT, extra=EXTRA, domains=(DOMAIN,),
            listen='{ address = "127.0.0.1"; port = %d; transports = ["udp"]; }' % PORT)
 try:
     d.start()
-    c.check("users added", all(add_user(d, u, p) for u, p in PW.items()))
+    c.check("users added", all(d.add_user(u, p) for u, p in PW.items()))
     bob = UA("127.0.0.1", PORT, local_port=5235)
     r, _ = bob.register("bob", PW["bob"], DOMAIN, contact="<sip:bob@127.0.0.1:5235>", expires=300)
     c.check("bob registers", status(r) == 200, r)

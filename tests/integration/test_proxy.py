@@ -50,10 +50,6 @@ EXTRA = ('auth = { algorithms = ["SHA-256", "MD5"]; };\n'
 RR_RE = re.compile(r"^<sip:127\.0\.0\.1:%d;transport=udp;lr(;vsf=[^;>]+)?;vsd=[0-9a-f]{16}>$" % PORT)
 
 
-def add_user(d, name, password):
-    return subprocess.run([VS_BIN, "--config", d.conf, "user", "add", name],
-                          input=password + "\n", capture_output=True, text=True,
-                          timeout=30).returncode == 0
 
 
 def Call(ua, user, target, from_user=None, password=None):
@@ -90,7 +86,7 @@ def caller():
 d = Daemon(PORT, extra=EXTRA, domains=(DOMAIN,))
 try:
     d.start()
-    c.check("users alice, bob and carol added", all(add_user(d, u, p) for u, p in USERS))
+    c.check("users alice, bob and carol added", all(d.add_user(u, p) for u, p in USERS))
     p1, p2 = phone(1), phone(2)
     r = register(p1, "bob")
     c.check("bob's phone 1 registers", status(r) == 200, r)

@@ -23,10 +23,6 @@ DOMAIN = "example.test"
 c = Checks("proxy_calls")
 
 
-def add_user(d, name, password):
-    return subprocess.run([VS_BIN, "--config", d.conf, "user", "add", name],
-                          input=password + "\n", capture_output=True, text=True,
-                          timeout=30).returncode == 0
 
 
 def answer(req, code, reason, totag="callee", contact="sip:callee@127.0.0.1"):
@@ -112,7 +108,7 @@ d = Daemon(PORT, extra=EXTRA, domains=(DOMAIN,),
            listen='{ address = "127.0.0.1"; port = %d; transports = ["udp"]; }' % PORT)
 try:
     d.start()
-    c.check("users", all(add_user(d, u, p) for u, p in
+    c.check("users", all(d.add_user(u, p) for u, p in
                          (("alice", "alice-secret-1"), ("bob", "bob-secret-22"),
                           ("carol", "carol-secret-3"))))
     # bob has two phones.

@@ -28,10 +28,6 @@ CONF = ('auth = { realm = "example.test"; };\n'
         'registrar = { min_expires = 2; max_expires = 600; default_expires = 300; max_contacts = 3; };\n')
 
 
-def add_user(d, name, password):
-    r = subprocess.run([VS_BIN, "--config", d.conf, "user", "add", name],
-                       input=password + "\n", capture_output=True, text=True, timeout=30)
-    return r.returncode == 0
 
 
 def contacts(msg):
@@ -46,8 +42,8 @@ def reg_with(ua, user, pw, contact=None, expires=None, extra="", algo=None):
 d = Daemon(PORT, extra=CONF, domains=(DOMAIN, "localhost"))
 try:
     d.start()
-    c.check("user add alice and bob", add_user(d, "alice", "alice-secret-1") and
-            add_user(d, "bob", "bob-secret-22"))
+    c.check("user add alice and bob", d.add_user("alice", "alice-secret-1") and
+            d.add_user("bob", "bob-secret-22"))
 
     ua = UA("127.0.0.1", PORT)
     # The challenge.

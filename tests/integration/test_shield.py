@@ -75,16 +75,12 @@ def banned(d, src):
     return any(l.startswith(src + " ") for l in d.cli("ban", "list").stdout.splitlines())
 
 
-def add_user(d, name, password):
-    r = subprocess.run([VS_BIN, "--config", d.conf, "user", "add", name],
-                       input=password + "\n", capture_output=True, text=True, timeout=30)
-    return r.returncode == 0
 
 
 d = Daemon(PORT, extra=SHIELD, domains=(DOMAIN, "localhost"), shield="")
 try:
     d.start()
-    c.check("user add alice", add_user(d, "alice", "alice-secret-1"))
+    c.check("user add alice", d.add_user("alice", "alice-secret-1"))
 
     # --- zones -----------------------------------------------------------
     c.check("a source the zone denies gets no answer at all", options("127.0.0.15") is None)

@@ -43,10 +43,6 @@ def s_client(*args):
     return ok, (m.group(1) if m else None), (m.group(2) if m else None)
 
 
-def add_user(d, name, password):
-    return subprocess.run([VS_BIN, "--config", d.conf, "user", "add", name],
-                          input=password + "\n", capture_output=True, text=True,
-                          timeout=30).returncode == 0
 
 
 d = Daemon(PORT, domains=(DOMAIN,), listen=None)
@@ -66,7 +62,7 @@ d.write_config(d.text.replace(
     'transactions = { t1 = 50; };\n')
 try:
     d.start()
-    c.check("users", add_user(d, "alice", "alice-secret-1") and add_user(d, "bob", "bob-secret-22"))
+    c.check("users", d.add_user("alice", "alice-secret-1") and d.add_user("bob", "bob-secret-22"))
 
     # --- what is negotiable -----------------------------------------------
     ok, proto, _ = s_client("-tls1_3")

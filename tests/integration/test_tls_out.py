@@ -56,10 +56,6 @@ untrusted = tlspeer.Peer(UNTRUSTED, rogue_cert, rogue_key, host=TRUNK)
 peers = [good, wrong, untrusted]
 
 
-def add_user(name, password):
-    return subprocess.run([VS_BIN, "--config", d.conf, "user", "add", name],
-                          input=password + "\n", capture_output=True, text=True,
-                          timeout=30).returncode == 0
 
 
 def call(number, timeout=2.0):
@@ -77,7 +73,7 @@ def call(number, timeout=2.0):
 
 try:
     d.start()
-    c.check("alice is provisioned", add_user("alice", "alice-secret-1"))
+    c.check("alice is provisioned", d.add_user("alice", "alice-secret-1"))
     alice = UA("127.0.0.1", PORT)
 
     # --- a verified trunk ---------------------------------------------------

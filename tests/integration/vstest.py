@@ -87,6 +87,12 @@ class Daemon:
         return subprocess.run([VS_BIN, "--config", self.conf] + list(args),
                               capture_output=True, text=True, timeout=30)
 
+    def add_user(self, name, password):
+        """voipshield user add, the password on standard input: True if done."""
+        return subprocess.run([VS_BIN, "--config", self.conf, "user", "add", name],
+                              input=password + "\n", capture_output=True, text=True,
+                              timeout=30).returncode == 0
+
     def stats(self):
         out = self.cli("stats").stdout
         return {k: int(v) for k, v in (l.split() for l in out.splitlines() if l.strip())}
