@@ -1,0 +1,146 @@
+/*
+ * test_media.c - the relay's pinholes (src/media/pinhole.c) and port pool
+ * (src/media/ports.c): when packets are accepted, latching, no re-learning
+ * without a new offer, never a destination that signaling did not name,
+ * and port pairs handed out round robin, bounded, released.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "media/pinhole.h"
+#include "media/ports.h"
+
+static struct vs_sockaddr sa(const char *ip, uint16_t port)
+{
+	struct vs_sockaddr a;
+
+	memset(&a, 0, sizeof(a));
+	if (strchr(ip, ':')) {
+		a.u.in6.sin6_family = AF_INET6;
+		inet_pton(AF_INET6, ip, &a.u.in6.sin6_addr);
+		a.u.in6.sin6_port = htons(port);
+		a.len = sizeof(a.u.in6);
+	} else {
+		a.u.in.sin_family = AF_INET;
+		inet_pton(AF_INET, ip, &a.u.in.sin_addr);
+		a.u.in.sin_port = htons(port);
+		a.len = sizeof(a.u.in);
+	}
+	return a;
+}
+
+static void test_pinhole_ip_latch(void **state)
+{
+	struct pinhole p;
+	struct vs_sockaddr sdp = sa("192.0.2.10", 4000), out;
+	struct vs_sockaddr nat = sa("192.0.2.10", 61000), evil = sa("203.0.113.66", 4000);
+
+	(void)state;
+	pinhole_init(&p, PIN_LATCH_IP);
+	assert_false(pinhole_dest(&p, &out)); /* nothing from signaling yet */
+	pinhole_expect(&p, &sdp);
+	/* Before the answer: nothing passes, not even the right peer. */
+	assert_int_equal(pinhole_check(&p, &sdp), PIN_DROP_CLOSED);
+	pinhole_open(&p);
+	assert_true(pinhole_dest(&p, &out));
+	assert_int_equal(vs_sa_port(&out), 4000);
+	/* Another IP never latches. */
+	assert_int_equal(pinhole_check(&p, &evil), PIN_DROP_SOURCE);
+	/* The SDP's IP from a NAT-rewritten port latches... */
+	assert_int_equal(pinhole_check(&p, &nat), PIN_ACCEPT);
+	assert_true(pinhole_dest(&p, &out));
+	assert_int_equal(vs_sa_port(&out), 61000);
+	/* ... and then only that source is accepted, even the SDP port. */
+	assert_int_equal(pinhole_check(&p, &nat), PIN_ACCEPT);
+	assert_int_equal(pinhole_check(&p, &sdp), PIN_DROP_SOURCE);
+	assert_int_equal(pinhole_check(&p, &evil), PIN_DROP_SOURCE);
+	assert_int_equal(p.drops_source, 3);
+	/* A new offer re-arms latching. */
+	pinhole_expect(&p, &sdp);
+	assert_int_equal(pinhole_check(&p, &sdp), PIN_ACCEPT);
+	assert_int_equal(pinhole_check(&p, &nat), PIN_DROP_SOURCE);
+	/* After the end nothing passes. */
+	pinhole_close(&p);
+	assert_int_equal(pinhole_check(&p, &sdp), PIN_DROP_CLOSED);
+	assert_int_equal(p.drops_closed, 2);
+}
+
+static void test_pinhole_hold_and_first(void **state)
+{
+	struct pinhole p;
+	struct vs_sockaddr hold = sa("0.0.0.0", 4000), any = sa("198.51.100.9", 7000);
+	struct vs_sockaddr sdp6 = sa("2001:db8::5", 5000), out;
+
+	(void)state;
+	/* Hold (c=0.0.0.0): nothing expected, nothing latches, nothing sent. */
+	pinhole_init(&p, PIN_LATCH_IP);
+	pinhole_expect(&p, &hold);
+	pinhole_open(&p);
+	assert_false(pinhole_dest(&p, &out));
+	assert_int_equal(pinhole_check(&p, &any), PIN_DROP_SOURCE);
+	/* First-packet latching: any source, but only the first. */
+	pinhole_init(&p, PIN_LATCH_FIRST);
+	pinhole_expect(&p, &sdp6);
+	assert_int_equal(pinhole_check(&p, &any), PIN_DROP_CLOSED);
+	pinhole_open(&p);
+	assert_int_equal(pinhole_check(&p, &any), PIN_ACCEPT);
+	assert_int_equal(pinhole_check(&p, &sdp6), PIN_DROP_SOURCE);
+	assert_true(pinhole_dest(&p, &out));
+	assert_true(vs_sa_ip_eq(&out, &any));
+}
+
+static void test_ports(void **state)
+{
+	struct port_pool pp;
+	uint16_t a, b, c, d;
+
+	(void)state;
+	assert_int_equal(port_pool_init(&pp, 30001, 30001), EINVAL);
+	assert_int_equal(port_pool_init(&pp, 30001, 30006), 0); /* 30002-30005 */
+	assert_int_equal(port_pool_get(&pp, &a), 0);
+	assert_int_equal(port_pool_get(&pp, &b), 0);
+	assert_int_equal(a, 30002);
+	assert_int_equal(b, 30004);
+	assert_int_equal(port_pool_get(&pp, &c), ENOSPC);
+	assert_int_equal(port_pool_in_use(&pp), 2);
+	port_pool_put(&pp, a);
+	port_pool_put(&pp, a);	   /* twice: harmless */
+	port_pool_put(&pp, 30003); /* an RTCP port: ignored */
+	port_pool_put(&pp, 40000); /* outside: ignored */
+	assert_int_equal(port_pool_in_use(&pp), 1);
+	assert_int_equal(port_pool_get(&pp, &c), 0);
+	assert_int_equal(c, 30002);
+	port_pool_put(&pp, b);
+	port_pool_put(&pp, c);
+	/* Round robin: after 30002 comes 30004 even though 30002 is free. */
+	assert_int_equal(port_pool_get(&pp, &d), 0);
+	assert_int_equal(d, 30004);
+	port_pool_put(&pp, d);
+	/* 1,000 calls: no leak. */
+	for (int i = 0; i < 1000; i++) {
+		assert_int_equal(port_pool_get(&pp, &a), 0);
+		assert_int_equal(port_pool_get(&pp, &b), 0);
+		assert_int_not_equal(a, b);
+		port_pool_put(&pp, a);
+		port_pool_put(&pp, b);
+	}
+	assert_int_equal(port_pool_in_use(&pp), 0);
+	port_pool_destroy(&pp);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pinhole_ip_latch),
+		cmocka_unit_test(test_pinhole_hold_and_first),
+		cmocka_unit_test(test_ports),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
