@@ -311,6 +311,19 @@ compact:
 	}
 }
 
+/* An idle connection holds no receive buffer: most of a phone's
+ * connection's life is idle, and thousands of them would each keep 4 KB.
+ * The next read allocates one again. */
+static void release_rbuf(struct tcp_conn *c)
+{
+	if (c->rlen == 0 && c->rbuf) {
+		free(c->rbuf);
+		c->rbuf = NULL;
+		c->rcap = 0;
+		c->rstart = 0;
+	}
+}
+
 static bool read_input(struct tcp_conn *c)
 {
 	size_t max = c->w->cfg->tcp_max_buffer;
@@ -319,7 +332,7 @@ static bool read_input(struct tcp_conn *c)
 		ssize_t n;
 
 		if (c->rlen == c->rcap) {
-			size_t cap = c->rcap * 2;
+			size_t cap = c->rcap ? c->rcap * 2 : TCP_RBUF_INITIAL;
 			char *nb;
 			if (c->rcap >= max) {
 				/* Full of one unfinished message: the framing
@@ -342,6 +355,7 @@ static bool read_input(struct tcp_conn *c)
 			c->tls_want_write = r == TLS_IO_WANT_WRITE;
 			if (r == TLS_IO_WANT_READ || r == TLS_IO_WANT_WRITE) {
 				conn_events(c);
+				release_rbuf(c);
 				return true;
 			}
 			if (r != TLS_IO_OK)
@@ -363,6 +377,7 @@ static bool read_input(struct tcp_conn *c)
 			return false; /* peer closed */
 		if (errno == EINTR)
 			continue;
+		release_rbuf(c);
 		return errno == EAGAIN || errno == EWOULDBLOCK;
 	}
 	return true; /* more may be waiting: epoll will say so again */
@@ -506,17 +521,13 @@ static struct tcp_conn *conn_new(struct vs_worker *w, int fd,
 	int one = 1;
 
 	c = calloc(1, sizeof(*c));
-	if (c)
-		c->rbuf = malloc(TCP_RBUF_INITIAL);
-	if (!c || !c->rbuf || slot_take(w, c)) {
-		if (c)
-			free(c->rbuf);
+	if (!c || slot_take(w, c)) {
 		free(c);
 		connlimit_release(&w->d->connlimit, peer);
 		close(fd);
 		return NULL;
 	}
-	c->rcap = TCP_RBUF_INITIAL;
+	/* No receive buffer until bytes come (see release_rbuf). */
 	c->io.fd = fd;
 	c->io.handler = conn_event;
 	c->w = w;

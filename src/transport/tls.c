@@ -204,7 +204,8 @@ struct tls_server *tls_server_new(const struct vs_config *cfg,
 	SHA256((const unsigned char *)id, n < sizeof(id) ? n : sizeof(id) - 1,
 	       sid);
 	SSL_CTX_set_session_id_context(s->ctx, sid, sizeof(sid));
-	SSL_CTX_set_session_cache_mode(s->ctx, SSL_SESS_CACHE_SERVER);
+	SSL_CTX_set_session_cache_mode(s->ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(s->ctx, 1);
 	for (size_t i = 0; t && i < cfg->nsni; i++) {
 		const struct vs_sni *e = &cfg->sni[i];
 		SSL_CTX *x;

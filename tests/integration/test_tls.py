@@ -77,6 +77,21 @@ try:
         ok, proto, cipher = s_client("-tls1_2", "-cipher", cs)
         c.check("TLS 1.2 suite %s (CBC or RSA key exchange) is refused" % cs, not ok, cipher)
 
+    # Session resumption by tickets (no server-side cache), TLS 1.3 and 1.2.
+    for ver in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2):
+        ctx = ssl.create_default_context(cafile=CERT)
+        ctx.check_hostname = False
+        ctx.minimum_version = ctx.maximum_version = ver
+        first = ctx.wrap_socket(socket.create_connection(("127.0.0.1", TLS_PORT), timeout=5))
+        first.sendall(b"\r\n\r\n")  # the CRLF pong comes after the tickets
+        first.recv(16)
+        sess = first.session
+        first.close()
+        again = ctx.wrap_socket(socket.create_connection(("127.0.0.1", TLS_PORT), timeout=5),
+                                session=sess)
+        c.check("a %s session is resumed from its ticket" % ver.name, again.session_reused)
+        again.close()
+
     # --- SIP over TLS -------------------------------------------------------
     alice = TLSUA("127.0.0.1", TLS_PORT, CERT)
     r, _ = alice.register("alice", "alice-secret-1", DOMAIN,
