@@ -10,7 +10,9 @@
 #     an INVITE flood against Kamailio (pike + htable ban), CPU per flood
 #     packet, and CPU per call with the shield on and off;
 #  6. the SRTP transform: CPU per packet, ours (OpenSSL EVP) against
-#     Debian's libsrtp2 (NSS), in one process.
+#     Debian's libsrtp2 (NSS), in one process;
+#  7. SIP over TLS against Kamailio's tls module: handshakes, memory per
+#     idle connection, authenticated REGISTERs over persistent connections.
 # Environment: RATES, SECONDS, REPEAT for step 2 (see options_vs_kamailio.sh);
 # REG_RATES, CALL_RATES, USERS for step 3 (see proxy_vs_kamailio.sh);
 # REG_RATES, SECONDS, REPEAT, MEM_USERS for step 4 (see register_vs_kamailio.sh);
@@ -53,3 +55,7 @@ echo "== The shield under an INVITE flood, and its cost: VoIPShield vs Kamailio 
 echo
 echo "== SRTP protect/unprotect per packet: ours (OpenSSL EVP) vs libsrtp2 (NSS) =="
 "$build/bench/srtp_vs_libsrtp" "${SRTP_PACKETS:-200000}" "${REPEAT:-5}"
+
+echo
+echo "== SIP over TLS: VoIPShield vs Kamailio (tls module) =="
+"$here/tls_vs_kamailio.sh" "$build" "${REPEAT:-3}"

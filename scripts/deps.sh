@@ -2,14 +2,14 @@
 # Install the Debian packages a VoIPShield task needs, only those missing.
 #   scripts/deps.sh build   compilers, CMake, libraries
 #   scripts/deps.sh test    build + test peers (SIPp, iproute2, python3...)
-#   scripts/deps.sh bench   test + Kamailio (with its SQLite driver) and valgrind for benchmarks
+#   scripts/deps.sh bench   test + Kamailio (with its SQLite and TLS modules) and valgrind for benchmarks
 #   scripts/deps.sh fuzz    build + clang's libFuzzer runtime
 # Runs apt-get (through sudo when not root) non-interactively.
 set -eu
 
 build="gcc clang make cmake pkg-config openssl libconfig-dev libsqlite3-dev libcmocka-dev libssl-dev libnftables-dev libclang-rt-14-dev"
 test="$build libsrtp2-dev sip-tester baresip-core sipvicious iproute2 nftables python3 procps sqlite3"
-bench="$test kamailio kamailio-sqlite-modules valgrind"
+bench="$test kamailio kamailio-sqlite-modules kamailio-tls-modules valgrind"
 fuzz="$build"
 
 case "${1:-build}" in
