@@ -139,11 +139,42 @@ try:
             os.chown(KEY + ".new", pwd.getpwnam("voipshield").pw_uid, -1)
     except KeyError:
         pass
+    # Load during the reload: four TLS clients send OPTIONS back to back
+    # (one outstanding each) until it is done; none may lose its
+    # connection or an answer.
+    import threading
+    stop_load = threading.Event()
+    load_results = []
+
+    def options_loop(ua):
+        sent = answered = 0
+        while not stop_load.is_set() or sent < 20:
+            ua.send(ua.request("OPTIONS", "sip:%s" % DOMAIN, "sip:%s" % DOMAIN))
+            sent += 1
+            if status(recv_match(ua, callkit.is_resp(ua.callid, "OPTIONS", final=True), 2.0)) == 200:
+                answered += 1
+            else:
+                break
+        ua.sock.close()
+        load_results.append((sent, answered))
+    # Connected one after another: this daemon allows 2 handshakes at once.
+    loaders = [threading.Thread(target=options_loop, args=(TLSUA("127.0.0.1", TLS_PORT, CERT),))
+               for _ in range(4)]
+    for t in loaders:
+        t.start()
+    time.sleep(0.3)
     os.replace(KEY + ".new", KEY)
     os.replace(CERT + ".new", CERT)
     r = d.cli("tls", "reload")
     c.check("voipshield tls reload loads the new certificate", r.returncode == 0 and
             r.stdout.startswith("ok"), r.stdout + r.stderr)
+    time.sleep(0.3)
+    stop_load.set()
+    for t in loaders:
+        t.join(30)
+    c.check("four clients sending OPTIONS through the reload got every answer on their "
+            "connections", len(load_results) == 4 and
+            all(a == s_ and s_ >= 20 for s_, a in load_results), load_results)
     c.check("new connections get it", subject() == "renewed.example.test", subject())
     alice.send(alice.request("OPTIONS", "sip:%s" % DOMAIN, "sip:%s" % DOMAIN))
     r = recv_match(alice, callkit.is_resp(alice.callid, "OPTIONS", final=True), 2.0)
