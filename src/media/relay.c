@@ -1,0 +1,518 @@
+/*
+ * relay.c - the media relay engine (see relay.h).
+ *
+ * Sessions live in a fixed table allocated at start (relay_conf.
+ * max_sessions).  A slot is reserved by the control thread under
+ * slots_lock; from the ADD command on, its sockets, pinholes and SRTP
+ * contexts belong to the media thread alone, until CLOSE frees the slot.
+ * Ids carry a generation, so a command for an ended session is ignored.
+ */
+#include "media/relay.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "media/ports.h"
+#include "media/srtp.h"
+
+#define BATCH 32
+#define PKT_MAX 1500		   /* what we read */
+#define PKT_BUF (PKT_MAX + 64)	   /* room for an SRTP trailer */
+#define SLOT_BITS 20
+#define SLOT_MASK ((1u << SLOT_BITS) - 1)
+#define GEN_MASK ((1u << (32 - SLOT_BITS)) - 1)
+
+enum { K_RTP, K_RTCP };
+
+struct sock {
+	int fd;
+	uint32_t slot;
+	uint8_t leg, kind;
+};
+
+struct leg {
+	struct sock s[2];
+	uint16_t port;
+	struct pinhole pin[2];
+	bool srtp;
+	struct vs_srtp rx, tx;
+	struct relay_leg_stats st;
+};
+
+struct session {
+	uint32_t gen;
+	bool reserved; /* taken by a control thread (slots_lock) */
+	bool active;   /* owned by the media thread */
+	struct leg leg[RELAY_LEGS];
+};
+
+enum cmd_type { CMD_ADD, CMD_EXPECT, CMD_OPEN, CMD_CLOSE, CMD_STOP };
+
+struct cmd {
+	struct cmd *next;
+	enum cmd_type type;
+	uint32_t id;
+	unsigned leg;
+	struct vs_sockaddr rtp, rtcp;
+};
+
+struct media_relay {
+	pthread_t thread;
+	int ep, wake;
+	struct port_pool ports;
+	pthread_mutex_t slots_lock;
+	struct session *slots;
+	uint32_t nslots, in_use;
+	pthread_mutex_t cmd_lock;
+	struct cmd *cmds, *cmds_tail;
+};
+
+static uint32_t slot_of(uint32_t id)
+{
+	return (id & SLOT_MASK) - 1;
+}
+
+/* The session for id, if it is still the one the id names. */
+static struct session *session_of(struct media_relay *r, uint32_t id)
+{
+	uint32_t i = slot_of(id);
+
+	if (i >= r->nslots || (r->slots[i].gen & GEN_MASK) != id >> SLOT_BITS)
+		return NULL;
+	return &r->slots[i];
+}
+
+static int post(struct media_relay *r, enum cmd_type type, uint32_t id,
+		unsigned leg, const struct vs_sockaddr *rtp,
+		const struct vs_sockaddr *rtcp)
+{
+	struct cmd *c = calloc(1, sizeof(*c));
+	uint64_t one = 1;
+
+	if (!c)
+		return ENOMEM;
+	c->type = type;
+	c->id = id;
+	c->leg = leg;
+	if (rtp)
+		c->rtp = *rtp;
+	if (rtcp)
+		c->rtcp = *rtcp;
+	pthread_mutex_lock(&r->cmd_lock);
+	if (r->cmds_tail)
+		r->cmds_tail->next = c;
+	else
+		r->cmds = c;
+	r->cmds_tail = c;
+	pthread_mutex_unlock(&r->cmd_lock);
+	return write(r->wake, &one, sizeof(one)) == sizeof(one) ? 0 : errno;
+}
+
+static void leg_free(struct media_relay *r, struct leg *l)
+{
+	for (int k = 0; k < 2; k++) {
+		if (l->s[k].fd >= 0) {
+			epoll_ctl(r->ep, EPOLL_CTL_DEL, l->s[k].fd, NULL);
+			close(l->s[k].fd);
+			l->s[k].fd = -1;
+		}
+	}
+	if (l->port)
+		port_pool_put(&r->ports, l->port);
+	l->port = 0;
+	if (l->srtp) {
+		vs_srtp_free(&l->rx);
+		vs_srtp_free(&l->tx);
+		l->srtp = false;
+	}
+}
+
+static void slot_release(struct media_relay *r, struct session *s)
+{
+	for (int i = 0; i < RELAY_LEGS; i++)
+		leg_free(r, &s->leg[i]);
+	pthread_mutex_lock(&r->slots_lock);
+	s->active = s->reserved = false;
+	s->gen++;
+	r->in_use--;
+	pthread_mutex_unlock(&r->slots_lock);
+}
+
+/* A forwarded packet: count it the way the media thread owns it. */
+static void bump(uint64_t *c)
+{
+	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
+}
+
+static void run_cmd(struct media_relay *r, struct cmd *c)
+{
+	struct session *s = session_of(r, c->id);
+
+	if (!s || (!s->active && c->type != CMD_ADD))
+		return;
+	switch (c->type) {
+	case CMD_ADD:
+		for (int i = 0; i < RELAY_LEGS; i++)
+			for (int k = 0; k < 2; k++) {
+				struct epoll_event e = {.events = EPOLLIN,
+							.data.ptr = &s->leg[i].s[k]};
+				epoll_ctl(r->ep, EPOLL_CTL_ADD, s->leg[i].s[k].fd, &e);
+			}
+		s->active = true;
+		break;
+	case CMD_EXPECT:
+		if (c->leg < RELAY_LEGS) {
+			pinhole_expect(&s->leg[c->leg].pin[K_RTP], &c->rtp);
+			pinhole_expect(&s->leg[c->leg].pin[K_RTCP], &c->rtcp);
+		}
+		break;
+	case CMD_OPEN:
+		for (int i = 0; i < RELAY_LEGS; i++)
+			for (int k = 0; k < 2; k++)
+				pinhole_open(&s->leg[i].pin[k]);
+		break;
+	case CMD_CLOSE:
+		slot_release(r, s);
+		break;
+	case CMD_STOP:
+		break;
+	}
+}
+
+/* One packet from leg li's phone on socket kind k. */
+static void relay_packet(struct media_relay *r, struct session *s, unsigned li,
+			 unsigned k, uint8_t *buf, size_t len,
+			 const struct vs_sockaddr *src)
+{
+	struct leg *in = &s->leg[li], *out = &s->leg[!li];
+	struct vs_sockaddr dst;
+	enum vs_srtp_result sr;
+
+	(void)r;
+	switch (pinhole_check(&in->pin[k], src)) {
+	case PIN_DROP_CLOSED:
+		bump(&in->st.drop_closed);
+		return;
+	case PIN_DROP_SOURCE:
+		bump(&in->st.drop_source);
+		return;
+	case PIN_ACCEPT:
+		break;
+	}
+	bump(&in->st.rx);
+	if (in->srtp) {
+		sr = k == K_RTP ? vs_srtp_unprotect(&in->rx, buf, &len)
+				: vs_srtcp_unprotect(&in->rx, buf, &len);
+		if (sr != VS_SRTP_OK) {
+			bump(sr == VS_SRTP_E_AUTH ? &in->st.drop_auth
+						  : &in->st.drop_other);
+			return;
+		}
+	}
+	if (out->srtp) {
+		sr = k == K_RTP ? vs_srtp_protect(&out->tx, buf, &len, PKT_BUF)
+				: vs_srtcp_protect(&out->tx, buf, &len, PKT_BUF);
+		if (sr != VS_SRTP_OK) {
+			bump(&in->st.drop_other);
+			return;
+		}
+	}
+	if (!pinhole_dest(&out->pin[k], &dst) ||
+	    sendto(out->s[k].fd, buf, len, MSG_DONTWAIT, &dst.u.sa, dst.len) < 0) {
+		bump(&in->st.drop_other);
+		return;
+	}
+	bump(&in->st.forwarded);
+}
+
+static void *media_main(void *arg)
+{
+	static __thread uint8_t bufs[BATCH][PKT_BUF];
+	static __thread struct vs_sockaddr addrs[BATCH];
+	struct media_relay *r = arg;
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	bool stop = false;
+
+	while (!stop) {
+		struct epoll_event ev[64];
+		int n = epoll_wait(r->ep, ev, 64, 1000);
+
+		for (int i = 0; i < n; i++) {
+			struct sock *so = ev[i].data.ptr;
+			struct session *s;
+			int got;
+
+			if (!so) { /* the wake eventfd: commands */
+				uint64_t v;
+				struct cmd *c;
+				if (read(r->wake, &v, sizeof(v)) < 0 && errno != EAGAIN)
+					break;
+				pthread_mutex_lock(&r->cmd_lock);
+				c = r->cmds;
+				r->cmds = r->cmds_tail = NULL;
+				pthread_mutex_unlock(&r->cmd_lock);
+				while (c) {
+					struct cmd *next = c->next;
+					if (c->type == CMD_STOP)
+						stop = true;
+					run_cmd(r, c);
+					free(c);
+					c = next;
+				}
+				continue;
+			}
+			s = &r->slots[so->slot];
+			if (!s->active || so->fd < 0)
+				continue;
+			for (int b = 0; b < BATCH; b++) {
+				iov[b].iov_base = bufs[b];
+				iov[b].iov_len = PKT_MAX;
+				memset(&msgs[b].msg_hdr, 0, sizeof(msgs[b].msg_hdr));
+				msgs[b].msg_hdr.msg_iov = &iov[b];
+				msgs[b].msg_hdr.msg_iovlen = 1;
+				msgs[b].msg_hdr.msg_name = &addrs[b].u;
+				msgs[b].msg_hdr.msg_namelen = sizeof(addrs[b].u);
+			}
+			got = recvmmsg(so->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+			for (int b = 0; b < got; b++) {
+				addrs[b].len = msgs[b].msg_hdr.msg_namelen;
+				if (msgs[b].msg_hdr.msg_flags & MSG_TRUNC)
+					continue; /* larger than any RTP we relay */
+				relay_packet(r, s, so->leg, so->kind, bufs[b],
+					     msgs[b].msg_len, &addrs[b]);
+			}
+		}
+	}
+	return NULL;
+}
+
+struct media_relay *media_relay_start(const struct relay_conf *conf, char *err,
+				      size_t errlen)
+{
+	struct media_relay *r = calloc(1, sizeof(*r));
+	struct epoll_event e = {.events = EPOLLIN, .data.ptr = NULL};
+	int rc;
+
+	if (!r || conf->max_sessions == 0 || conf->max_sessions > SLOT_MASK - 1) {
+		snprintf(err, errlen, "media: max_sessions must be 1 to %u", SLOT_MASK - 1);
+		free(r);
+		return NULL;
+	}
+	rc = port_pool_init(&r->ports, conf->port_lo, conf->port_hi);
+	if (rc) {
+		snprintf(err, errlen, "media: port range %u-%u: %s", conf->port_lo,
+			 conf->port_hi, rc == EINVAL ? "holds no even/odd pair" : strerror(rc));
+		free(r);
+		return NULL;
+	}
+	r->nslots = conf->max_sessions;
+	r->slots = calloc(r->nslots, sizeof(*r->slots));
+	r->ep = epoll_create1(EPOLL_CLOEXEC);
+	r->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	pthread_mutex_init(&r->slots_lock, NULL);
+	pthread_mutex_init(&r->cmd_lock, NULL);
+	if (!r->slots || r->ep < 0 || r->wake < 0 ||
+	    epoll_ctl(r->ep, EPOLL_CTL_ADD, r->wake, &e) ||
+	    pthread_create(&r->thread, NULL, media_main, r)) {
+		snprintf(err, errlen, "media: cannot start the relay thread: %s", strerror(errno));
+		if (r->ep >= 0)
+			close(r->ep);
+		if (r->wake >= 0)
+			close(r->wake);
+		free(r->slots);
+		port_pool_destroy(&r->ports);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void media_relay_stop(struct media_relay *r)
+{
+	if (!r)
+		return;
+	post(r, CMD_STOP, 0, 0, NULL, NULL);
+	pthread_join(r->thread, NULL);
+	for (uint32_t i = 0; i < r->nslots; i++)
+		if (r->slots[i].reserved)
+			slot_release(r, &r->slots[i]);
+	while (r->cmds) {
+		struct cmd *c = r->cmds;
+		r->cmds = c->next;
+		free(c);
+	}
+	close(r->ep);
+	close(r->wake);
+	port_pool_destroy(&r->ports);
+	pthread_mutex_destroy(&r->slots_lock);
+	pthread_mutex_destroy(&r->cmd_lock);
+	free(r->slots);
+	free(r);
+}
+
+static int bind_udp(const struct vs_sockaddr *ip, uint16_t port)
+{
+	struct vs_sockaddr a = *ip;
+	int fd = socket(a.u.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (a.u.sa.sa_family == AF_INET6)
+		a.u.in6.sin6_port = htons(port);
+	else
+		a.u.in.sin_port = htons(port);
+	if (bind(fd, &a.u.sa, a.len)) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/* Bind leg l's pair; a pair some other program holds is skipped. */
+static int leg_bind(struct media_relay *r, struct leg *l,
+		    const struct relay_leg_conf *lc)
+{
+	for (int attempt = 0; attempt < 8; attempt++) {
+		uint16_t p;
+		int a, b;
+		if (port_pool_get(&r->ports, &p))
+			return ENOSPC;
+		a = bind_udp(&lc->bind, p);
+		b = a >= 0 ? bind_udp(&lc->bind, (uint16_t)(p + 1)) : -1;
+		if (a >= 0 && b >= 0) {
+			l->s[K_RTP].fd = a;
+			l->s[K_RTCP].fd = b;
+			l->port = p;
+			return 0;
+		}
+		if (a >= 0)
+			close(a);
+		port_pool_put(&r->ports, p);
+		if (a != -EADDRINUSE && b != -EADDRINUSE)
+			return a < 0 ? -a : -b;
+	}
+	return EADDRINUSE;
+}
+
+int media_session_create(struct media_relay *r,
+			 const struct relay_leg_conf legs[RELAY_LEGS],
+			 uint32_t *id, uint16_t ports[RELAY_LEGS])
+{
+	struct session *s = NULL;
+	uint32_t i;
+	int err = 0;
+
+	pthread_mutex_lock(&r->slots_lock);
+	for (i = 0; i < r->nslots; i++) {
+		if (!r->slots[i].reserved) {
+			s = &r->slots[i];
+			s->reserved = true;
+			r->in_use++;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&r->slots_lock);
+	if (!s)
+		return ENOSPC;
+	for (int li = 0; li < RELAY_LEGS; li++) {
+		struct leg *l = &s->leg[li];
+		memset(l, 0, sizeof(*l));
+		for (int k = 0; k < 2; k++) {
+			l->s[k].fd = -1;
+			l->s[k].slot = i;
+			l->s[k].leg = (uint8_t)li;
+			l->s[k].kind = (uint8_t)k;
+			pinhole_init(&l->pin[k], legs[li].latch);
+		}
+	}
+	for (int li = 0; li < RELAY_LEGS && !err; li++) {
+		struct leg *l = &s->leg[li];
+		err = leg_bind(r, l, &legs[li]);
+		if (!err && legs[li].srtp.on) {
+			if (vs_srtp_init(&l->rx, legs[li].srtp.suite, legs[li].srtp.rx_key) ||
+			    vs_srtp_init(&l->tx, legs[li].srtp.suite, legs[li].srtp.tx_key))
+				err = EIO;
+			l->srtp = true;
+		}
+		ports[li] = l->port;
+	}
+	if (err) {
+		slot_release(r, s);
+		return err;
+	}
+	*id = ((s->gen & GEN_MASK) << SLOT_BITS) | (i + 1);
+	return post(r, CMD_ADD, *id, 0, NULL, NULL);
+}
+
+int media_session_expect(struct media_relay *r, uint32_t id, unsigned leg,
+			 const struct vs_sockaddr *rtp,
+			 const struct vs_sockaddr *rtcp)
+{
+	struct vs_sockaddr c;
+
+	if (leg >= RELAY_LEGS || !rtp)
+		return EINVAL;
+	if (!rtcp) { /* RFC 3550: RTCP on the next port up */
+		c = *rtp;
+		if (c.u.sa.sa_family == AF_INET6)
+			c.u.in6.sin6_port = htons((uint16_t)(vs_sa_port(rtp) + 1));
+		else
+			c.u.in.sin_port = htons((uint16_t)(vs_sa_port(rtp) + 1));
+		rtcp = &c;
+	}
+	return post(r, CMD_EXPECT, id, leg, rtp, rtcp);
+}
+
+int media_session_open(struct media_relay *r, uint32_t id)
+{
+	return post(r, CMD_OPEN, id, 0, NULL, NULL);
+}
+
+int media_session_close(struct media_relay *r, uint32_t id)
+{
+	return post(r, CMD_CLOSE, id, 0, NULL, NULL);
+}
+
+int media_session_stats(struct media_relay *r, uint32_t id,
+			struct relay_leg_stats out[RELAY_LEGS])
+{
+	struct session *s = session_of(r, id);
+
+	if (!s || !s->reserved)
+		return ENOENT;
+	for (int li = 0; li < RELAY_LEGS; li++) {
+		const struct relay_leg_stats *st = &s->leg[li].st;
+		out[li].rx = __atomic_load_n(&st->rx, __ATOMIC_RELAXED);
+		out[li].forwarded = __atomic_load_n(&st->forwarded, __ATOMIC_RELAXED);
+		out[li].drop_closed = __atomic_load_n(&st->drop_closed, __ATOMIC_RELAXED);
+		out[li].drop_source = __atomic_load_n(&st->drop_source, __ATOMIC_RELAXED);
+		out[li].drop_auth = __atomic_load_n(&st->drop_auth, __ATOMIC_RELAXED);
+		out[li].drop_other = __atomic_load_n(&st->drop_other, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+uint32_t media_relay_sessions(struct media_relay *r)
+{
+	uint32_t n;
+
+	pthread_mutex_lock(&r->slots_lock);
+	n = r->in_use;
+	pthread_mutex_unlock(&r->slots_lock);
+	return n;
+}
+
+uint32_t media_relay_ports_in_use(struct media_relay *r)
+{
+	return port_pool_in_use(&r->ports);
+}
