@@ -82,6 +82,9 @@ void vs_config_defaults(struct vs_config *cfg)
 		 "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL");
 	snprintf(cfg->tls_groups, sizeof(cfg->tls_groups), "X25519:P-256:P-384");
 	cfg->tls_max_handshakes = 256;
+	cfg->media_port_min = 30000;
+	cfg->media_port_max = 39999;
+	cfg->media_max_sessions = 2000;
 	vs_config_shield_defaults(cfg);
 	vs_config_policy_defaults(cfg);
 }
@@ -629,6 +632,32 @@ static void load_tls(struct loader *ld, const config_t *c,
 		error_at(ld, g, "tls needs both 'client_cert' and 'client_key', or neither");
 }
 
+static void load_media(struct loader *ld, const config_t *c,
+		       struct vs_config *cfg)
+{
+	static const char *const keys[] = {"enabled", "port_min", "port_max",
+					   "max_sessions", "latch", NULL};
+	const config_setting_t *g = group(ld, c, "media", keys);
+	char latch[16] = "ip";
+
+	if (!g)
+		return;
+	get_bool(ld, g, "enabled", &cfg->media_enabled);
+	get_uint(ld, g, "port_min", 1024, 65534, &cfg->media_port_min);
+	get_uint(ld, g, "port_max", 1025, 65535, &cfg->media_port_max);
+	get_uint(ld, g, "max_sessions", 1, 500000, &cfg->media_max_sessions);
+	get_string(ld, g, "latch", latch, sizeof(latch));
+	if (!strcmp(latch, "ip"))
+		cfg->media_latch = 0;
+	else if (!strcmp(latch, "first"))
+		cfg->media_latch = 1;
+	else
+		error_at(ld, config_setting_get_member(g, "latch"),
+			 "media latch '%s' is not \"ip\" or \"first\"", latch);
+	if (!ld->failed && cfg->media_port_max < cfg->media_port_min + 3)
+		error_at(ld, g, "media port_min..port_max must hold at least two port pairs");
+}
+
 static void load_route(struct loader *ld, const config_setting_t *r,
 		       struct vs_route *out)
 {
@@ -877,7 +906,7 @@ int vs_config_load(const char *path, struct vs_config *cfg, char *err,
 					  "tcp", "auth", "registrar",
 					  "transactions", "upstream", "zones",
 					  "shield", "events", "policy", "tls",
-					  NULL};
+					  "media", NULL};
 	struct loader ld = {path, err, errlen, false};
 	config_t c;
 
@@ -928,6 +957,8 @@ int vs_config_load(const char *path, struct vs_config *cfg, char *err,
 		load_events(&ld, &c, cfg);
 	if (!ld.failed)
 		load_policy(&ld, &c, cfg);
+	if (!ld.failed)
+		load_media(&ld, &c, cfg);
 	config_destroy(&c);
 	return ld.failed ? -1 : 0;
 }
@@ -945,7 +976,11 @@ bool vs_config_needs_restart(const struct vs_config *a,
 	    a->shield.max_bans != b->shield.max_bans ||
 	    a->shield.max_users != b->shield.max_users ||
 	    a->policy.max_dialogs != b->policy.max_dialogs ||
-	    a->shield.nft != b->shield.nft)
+	    a->shield.nft != b->shield.nft ||
+	    a->media_enabled != b->media_enabled ||
+	    a->media_port_min != b->media_port_min ||
+	    a->media_port_max != b->media_port_max ||
+	    a->media_max_sessions != b->media_max_sessions)
 		return true;
 	for (size_t i = 0; i < a->nlisten; i++) {
 		if (a->listen[i].transports != b->listen[i].transports ||

@@ -287,6 +287,12 @@ struct vs_config {
 	struct vs_shield_conf shield;
 	struct vs_events_conf events;
 	struct vs_policy_conf policy;
+
+	/* media: the relay (docs/media.md) */
+	bool media_enabled;
+	uint32_t media_port_min, media_port_max;
+	uint32_t media_max_sessions;
+	uint8_t media_latch; /* enum pin_latch */
 };
 
 /* Parse "192.0.2.0/24", "2001:db8::/32" or a bare address.  0 or EINVAL. */

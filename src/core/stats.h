@@ -75,6 +75,10 @@
 	X(PROXY_LOOP, "proxy.loops")                                           \
 	X(PROXY_NO_ROUTE, "proxy.no_route")                                    \
 	X(PROXY_SIPS_NO_TLS, "proxy.sips_without_tls")                         \
+	X(MEDIA_SESSIONS, "media.sessions_created")                            \
+	X(MEDIA_BAD_SDP, "media.bad_sdp")                                      \
+	X(MEDIA_NOT_RELAYED, "media.not_relayable")                            \
+	X(MEDIA_FULL, "media.full")                                            \
 	X(PROXY_BAD_ROUTE, "proxy.unsigned_route")                            \
 	X(SHIELD_ZONE_DENIED, "shield.zone_denied")                            \
 	X(SHIELD_METHOD_DENIED, "shield.method_denied")                        \

@@ -225,6 +225,10 @@ static void write_stats(struct run *r, FILE *f)
 	fprintf(f, "tcp.connections %u\n", connlimit_total(&r->d.connlimit));
 	fprintf(f, "tls.handshaking %u\n",
 		(unsigned)atomic_load(&r->d.tls_handshaking));
+	fprintf(f, "media.active_sessions %u\n",
+		r->d.media ? media_relay_sessions(r->d.media) : 0);
+	fprintf(f, "media.ports_in_use %u\n",
+		r->d.media ? 2 * media_relay_ports_in_use(r->d.media) : 0);
 	fprintf(f, "log.suppressed %llu\n",
 		(unsigned long long)vs_log_suppressed_total());
 	if (r->d.writer) {

@@ -326,6 +326,23 @@ int vs_daemon_services_start(struct vs_daemon *d, const struct vs_config *cfg,
 	d->svc.nc = &d->nc;
 	d->svc.aliases = &d->aliases;
 	d->svc.started = (uint64_t)time(NULL);
+	if (cfg->media_enabled) {
+		struct relay_conf rc = {(uint16_t)cfg->media_port_min,
+					(uint16_t)cfg->media_port_max,
+					cfg->media_max_sessions};
+		if (media_calls_init(&d->calls, cfg->media_max_sessions)) {
+			snprintf(err, errlen, "out of memory for media.max_sessions");
+			return -1;
+		}
+		d->media = media_relay_start(&rc, err, errlen);
+		if (!d->media)
+			return -1;
+		d->svc.media = d->media;
+		d->svc.calls = &d->calls;
+		vs_log(VS_LOG_INFO, "media relay: ports %u-%u, at most %u sessions",
+		       cfg->media_port_min, cfg->media_port_max,
+		       cfg->media_max_sessions);
+	}
 	return vs_daemon_shield_start(d, cfg, err, errlen);
 }
 
@@ -333,10 +350,14 @@ void vs_daemon_services_stop(struct vs_daemon *d)
 {
 	reg_writer_stop(d->writer);
 	d->writer = NULL;
+	media_relay_stop(d->media);
+	d->media = NULL;
+	d->svc.media = NULL;
 }
 
 void vs_daemon_services_free(struct vs_daemon *d)
 {
+	media_calls_destroy(&d->calls);
 	if (d->tsx.shard[0].buckets)
 		tsx_table_destroy(&d->tsx);
 	if (d->loc.shard[0].buckets)

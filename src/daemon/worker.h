@@ -25,6 +25,8 @@
 #include "transport/flow.h"
 #include "transport/tcp.h"
 #include "transport/tls.h"
+#include "media/calls.h"
+#include "media/relay.h"
 #include "transport/udp.h"
 #include "events/event.h"
 #include "shield/shield.h"
@@ -96,6 +98,8 @@ struct vs_daemon {
 	struct vs_stats ctl_stats; /* decisions made on the main thread */
 	struct tls_server *tls[VS_CONFIG_MAX_LISTENERS]; /* TLS listeners */
 	struct tls_client *tls_client; /* connections we open, or NULL */
+	struct media_relay *media;     /* media.enabled: the relay */
+	struct media_calls calls;      /* its sessions by Call-ID */
 	_Atomic uint32_t bans_active; /* as of the last sweep */
 	_Atomic uint32_t calls_counted; /* by the policy, as of the last sweep */
 };

@@ -14,6 +14,7 @@
  * branch has finished.
  */
 #include "proxy/proxy.h"
+#include "proxy/proxy_media.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -64,6 +65,7 @@ struct proxy_ctx {
 	struct vs_flow in_flow;
 	bool tracked, answered; /* a call counted by the policy */
 	struct srctab_key dialog;
+	struct proxy_media media; /* the call's relay session, if any */
 };
 
 static __thread char txbuf[MSG_MAX];
@@ -309,6 +311,10 @@ static void ctx_unref(struct proxy_ctx *ctx)
 	timer_stop(ctx->srv->tsx->wheel, &ctx->timer_c);
 	if (ctx->tracked && !ctx->answered)
 		policy_call_end(ctx->srv->svc->policy, &ctx->dialog);
+	if (ctx->media.id && !ctx->media.established)
+		proxy_media_end(ctx->srv, &ctx->media); /* the call failed */
+	else
+		free(ctx->media.body);
 	if (ctx->st) {
 		if (ctx->st->user == ctx)
 			ctx->st->user = NULL;
@@ -328,6 +334,8 @@ static void send_up(struct proxy_ctx *ctx, uint16_t status, const char *buf,
 		return;
 	if (!ctx->st)
 		return;
+	if (status >= 300 && ctx->media.id && !ctx->media.established)
+		proxy_media_end(ctx->srv, &ctx->media); /* the call failed */
 	(void)sip_tsx_respond(ctx->st, status, buf, len, false);
 	vs_stat_inc(ctx->srv->stats, VS_STAT_PROXY_RESP_FWD);
 	if (status >= 200 && status < 300)
@@ -418,11 +426,22 @@ static void branch_response(void *arg, struct sip_tsx *t,
 		b->done = true;
 	}
 	mbuf_init(&mb, txbuf, MSG_MAX);
-	if (sip_resp_fwd_print(&mb, resp)) {
+	{
+		static __thread char answer[8192];
+		struct pl body = PL_INIT;
+		size_t alen;
+		if (ctx->invite && ctx->media.id && s >= 180 && s < 300 &&
+		    proxy_media_answer(ctx->srv, &ctx->media, resp, answer,
+				       sizeof(answer), &alen))
+			body = pl_make(answer, alen);
+		if (s >= 200 && s < 300)
+			ctx->media.established = true;
+		if (sip_resp_fwd_print(&mb, resp, pl_isset(&body) ? &body : NULL)) {
 		vs_stat_inc(ctx->srv->stats, VS_STAT_DROP_REPLY_OVERFLOW);
 		if (s >= 300)
 			maybe_finish(ctx);
 		return;
+		}
 	}
 	if (s < 300) {
 		/* Provisional and 2xx responses go up at once; every 2xx does,
@@ -545,7 +564,8 @@ static bool dialog_creating(enum sip_method m)
 /* Build the request for one target into mb.  branch gets our branch. */
 static int build_forward(struct sip_server *srv, const struct sip_input *in,
 			 const struct target *tg, bool record_route,
-			 const char *branch, struct mbuf *mb)
+			 const char *branch, const struct pl *body,
+			 struct mbuf *mb)
 {
 	const struct sip_msg *m = &srv->msg;
 	char via[256], rr[640], host_out[VS_IPSTR_MAX + 2],
@@ -593,6 +613,7 @@ static int build_forward(struct sip_server *srv, const struct sip_input *in,
 	f.replace_routes = tg->replace_routes;
 	f.routes = tg->routes;
 	f.nroutes = tg->nroutes;
+	f.body = body;
 	return sip_fwd_print(mb, m, &f);
 }
 
@@ -614,6 +635,7 @@ static bool forward(struct sip_server *srv, const struct sip_input *in,
 	struct proxy_ctx *ctx;
 	bool rr = dialog_creating(m->method) && !pl_isset(&m->to.tag);
 	unsigned started = 0;
+	struct pl offer = PL_INIT;
 
 	ctx = calloc(1, sizeof(*ctx));
 	if (ctx)
@@ -634,6 +656,22 @@ static bool forward(struct sip_server *srv, const struct sip_input *in,
 		ctx->dialog = srv->dlg_key;
 		srv->dlg_pending = false;
 	}
+	if (ctx->invite && !pl_isset(&m->to.tag)) {
+		int status = proxy_media_offer(srv, m, in->flow, &ctx->media);
+		if (status) {
+			if (ctx->tracked)
+				policy_call_end(srv->svc->policy, &ctx->dialog);
+			free(ctx->req);
+			free(ctx);
+			return srv_tsx_reply(srv, in, out, st, (uint16_t)status,
+					     status == 488 ? "Not Acceptable Here: no media the relay can carry"
+					     : status == 503 ? "Service Unavailable: media relay full"
+							     : "Server Internal Error",
+					     status == 503 ? "Retry-After: 30\r\n" : NULL);
+		}
+		if (ctx->media.id)
+			offer = pl_make(ctx->media.body, ctx->media.body_len);
+	}
 	sip_tsx_link_get(st);
 	ctx->st = st;
 	st->user = ctx;
@@ -647,7 +685,8 @@ static bool forward(struct sip_server *srv, const struct sip_input *in,
 
 		new_branch_id(srv, branch);
 		mbuf_init(&mb, txbuf, MSG_MAX);
-		if (build_forward(srv, in, &tg[i], rr, branch, &mb))
+		if (build_forward(srv, in, &tg[i], rr, branch,
+				  pl_isset(&offer) ? &offer : NULL, &mb))
 			continue;
 		b->ctx = ctx;
 		ctx->nbranches++;
@@ -818,7 +857,7 @@ static bool forward_ack(struct sip_server *srv, const struct sip_input *in)
 	snprintf(branch, sizeof(branch), BRANCH_PREFIX "%02xa%016llx",
 		 srv->worker & 0xff, (unsigned long long)h);
 	mbuf_init(&mb, txbuf, MSG_MAX);
-	if (build_forward(srv, in, &tg, false, branch, &mb))
+	if (build_forward(srv, in, &tg, false, branch, NULL, &mb))
 		goto drop;
 	(void)srv->tsx->send(srv->tsx->send_ctx, &tg.flow, mb.buf, mb.len);
 	vs_stat_inc(srv->stats, VS_STAT_PROXY_FORWARDED);
@@ -1145,6 +1184,8 @@ static bool in_dialog(struct sip_server *srv, const struct sip_input *in,
 	if (collect_routes(m, &rs))
 		return srv_tsx_reply(srv, in, out, st, 400, "Malformed Route",
 				     NULL);
+	if (m->method == SIP_METHOD_BYE)
+		proxy_media_bye(srv, &m->call_id); /* the call's media ends */
 	end = rs.n;
 	if (end && sip_local_is_us(srv->local, ruri) && !pl_isset(&ruri->user)) {
 		/* The previous hop is a strict router (16.4): the

@@ -28,6 +28,9 @@ struct shield;
 struct policy;
 
 /* State shared by every worker (owned by the daemon). */
+struct media_relay;
+struct media_calls;
+
 struct sip_services {
 	struct loc_table *loc;
 	struct reg_writer *writer;
@@ -36,6 +39,8 @@ struct sip_services {
 	struct tcp_alias_table *aliases;
 	struct shield *shield; /* NULL: no shield (benchmarks, fuzzers) */
 	struct policy *policy; /* SPIT and toll-fraud policy, or NULL */
+	struct media_relay *media;  /* media.enabled: the relay, else NULL */
+	struct media_calls *calls;  /* relay sessions by Call-ID */
 	uint64_t started;      /* Unix time the services started */
 };
 

@@ -261,13 +261,14 @@ int sip_fwd_print(struct mbuf *mb, const struct sip_msg *req,
 	if (f->replace_routes && !routes_done)
 		put_routes(mb, f->routes, f->nroutes);
 	mbuf_puts(mb, "Content-Length: ");
-	mbuf_put_u32(mb, (uint32_t)req->body.l);
+	mbuf_put_u32(mb, (uint32_t)(f->body ? f->body : &req->body)->l);
 	mbuf_put(mb, "\r\n\r\n", 4);
-	mbuf_put_pl(mb, &req->body);
+	mbuf_put_pl(mb, f->body ? f->body : &req->body);
 	return mb->overflow ? EOVERFLOW : 0;
 }
 
-int sip_resp_fwd_print(struct mbuf *mb, const struct sip_msg *resp)
+int sip_resp_fwd_print(struct mbuf *mb, const struct sip_msg *resp,
+		       const struct pl *body)
 {
 	bool vias_done = false;
 
@@ -300,10 +301,12 @@ int sip_resp_fwd_print(struct mbuf *mb, const struct sip_msg *resp)
 			put_field(mb, h);
 		}
 	}
+	if (!body)
+		body = &resp->body;
 	mbuf_puts(mb, "Content-Length: ");
-	mbuf_put_u32(mb, (uint32_t)resp->body.l);
+	mbuf_put_u32(mb, (uint32_t)body->l);
 	mbuf_put(mb, "\r\n\r\n", 4);
-	mbuf_put_pl(mb, &resp->body);
+	mbuf_put_pl(mb, body);
 	return mb->overflow ? EOVERFLOW : 0;
 }
 

@@ -41,6 +41,7 @@ struct sip_fwd {
 	bool replace_routes;   /* write routes[] instead of the Route fields */
 	const struct pl *routes; /* route values (name-addr), in order */
 	unsigned nroutes;
+	const struct pl *body;	 /* a new body (the relay's SDP), or NULL */
 };
 
 /*
@@ -53,8 +54,10 @@ int sip_fwd_print(struct mbuf *out, const struct sip_msg *req,
 		  const struct sip_fwd *f);
 
 /* A response passed upstream (RFC 3261 16.7 step 9): the top Via value
- * removed, everything else copied.  Returns 0 or EOVERFLOW. */
-int sip_resp_fwd_print(struct mbuf *out, const struct sip_msg *resp);
+ * removed, everything else copied; body replaces the body unless NULL.
+ * Returns 0 or EOVERFLOW. */
+int sip_resp_fwd_print(struct mbuf *out, const struct sip_msg *resp,
+		       const struct pl *body);
 
 /* The CANCEL for a request we sent (RFC 3261 9.1).  0 or EOVERFLOW. */
 int sip_cancel_print(struct mbuf *out, const struct sip_msg *req);

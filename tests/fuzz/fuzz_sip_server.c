@@ -157,7 +157,7 @@ static void run_printers(struct state *st, const struct sip_msg *m)
 		(void)sip_cancel_print(&mb, m);
 	} else {
 		mbuf_init(&mb, out, sizeof(out));
-		(void)sip_resp_fwd_print(&mb, m);
+		(void)sip_resp_fwd_print(&mb, m, NULL);
 		mbuf_init(&mb, out, sizeof(out));
 		(void)sip_ack_print(&mb, &st->req, m);
 	}

@@ -361,6 +361,25 @@ static void test_tls(void **state)
 	assert_err_at(2, "'tls_sni' is for tls listeners");
 }
 
+static void test_media(void **state)
+{
+	(void)state;
+	assert_int_equal(load(minimal), 0);
+	assert_false(cfg.media_enabled);
+	assert_int_equal(cfg.media_port_min, 30000);
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "media = { enabled = true; port_min = 40000; port_max = 40009; max_sessions = 2; latch = \"first\"; };\n"), 0);
+	assert_true(cfg.media_enabled);
+	assert_int_equal(cfg.media_port_max, 40009);
+	assert_int_equal(cfg.media_latch, 1);
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "media = {\n latch = \"any\"; };\n"), -1);
+	assert_err_at(3, "media latch 'any'");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "media =\n { port_min = 40000; port_max = 40001; };\n"), -1);
+	assert_err_at(2, "at least two port pairs");
+}
+
 static void test_example_is_valid(void **state)
 {
 	(void)state;
@@ -385,6 +404,7 @@ int main(void)
 		cmocka_unit_test(test_zones_and_shield),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_media),
 		cmocka_unit_test(test_example_is_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

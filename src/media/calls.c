@@ -1,0 +1,117 @@
+/*
+ * calls.c - see calls.h.
+ */
+#include "media/calls.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t hash(const struct pl *p)
+{
+	uint32_t h = 2166136261u; /* FNV-1a: Call-IDs are not secret keys
+				     here, and the table is bounded */
+	for (size_t i = 0; i < p->l; i++)
+		h = (h ^ (uint8_t)p->p[i]) * 16777619u;
+	return h;
+}
+
+int media_calls_init(struct media_calls *c, uint32_t max)
+{
+	memset(c, 0, sizeof(*c));
+	c->max = max;
+	c->nbuckets = 1;
+	while (c->nbuckets < max * 2)
+		c->nbuckets <<= 1;
+	c->e = calloc(max, sizeof(*c->e));
+	c->bucket = malloc(c->nbuckets * sizeof(*c->bucket));
+	if (!c->e || !c->bucket) {
+		free(c->e);
+		free(c->bucket);
+		return ENOMEM;
+	}
+	for (uint32_t i = 0; i < c->nbuckets; i++)
+		c->bucket[i] = -1;
+	for (uint32_t i = 0; i < max; i++)
+		c->e[i].next = i + 1 < max ? (int32_t)(i + 1) : -1;
+	c->free = max ? 0 : -1;
+	pthread_mutex_init(&c->lock, NULL);
+	return 0;
+}
+
+void media_calls_destroy(struct media_calls *c)
+{
+	if (!c->e)
+		return;
+	pthread_mutex_destroy(&c->lock);
+	free(c->e);
+	free(c->bucket);
+	c->e = NULL;
+}
+
+/* The link that points at callid's entry (or at -1). */
+static int32_t *find(struct media_calls *c, const struct pl *callid)
+{
+	int32_t *link = &c->bucket[hash(callid) & (c->nbuckets - 1)];
+
+	while (*link >= 0) {
+		struct media_call *e = &c->e[*link];
+		if (e->len == callid->l && !memcmp(e->callid, callid->p, callid->l))
+			break;
+		link = &e->next;
+	}
+	return link;
+}
+
+int media_calls_put(struct media_calls *c, const struct pl *callid, uint32_t id)
+{
+	int32_t *link, i;
+
+	if (callid->l == 0 || callid->l > MEDIA_CALLID_MAX)
+		return EINVAL;
+	pthread_mutex_lock(&c->lock);
+	link = find(c, callid);
+	if (*link >= 0) {
+		c->e[*link].id = id;
+		pthread_mutex_unlock(&c->lock);
+		return 0;
+	}
+	i = c->free;
+	if (i < 0) {
+		pthread_mutex_unlock(&c->lock);
+		return ENOSPC;
+	}
+	c->free = c->e[i].next;
+	memcpy(c->e[i].callid, callid->p, callid->l);
+	c->e[i].len = (uint8_t)callid->l;
+	c->e[i].id = id;
+	c->e[i].next = -1;
+	*link = i;
+	c->used++;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+uint32_t media_calls_get(struct media_calls *c, const struct pl *callid,
+			 bool take)
+{
+	int32_t *link, i;
+	uint32_t id = 0;
+
+	if (callid->l == 0 || callid->l > MEDIA_CALLID_MAX)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	link = find(c, callid);
+	i = *link;
+	if (i >= 0) {
+		id = c->e[i].id;
+		if (take) {
+			*link = c->e[i].next;
+			c->e[i].next = c->free;
+			c->free = i;
+			c->used--;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return id;
+}

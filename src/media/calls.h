@@ -1,0 +1,41 @@
+/*
+ * calls.h - which relay session a call (its Call-ID) has: the proxy
+ * finds it again for the answer's dialog and for the BYE.  Bounded
+ * (at most max entries), thread-safe.
+ */
+#ifndef VS_MEDIA_CALLS_H
+#define VS_MEDIA_CALLS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/pl.h"
+
+#define MEDIA_CALLID_MAX 128
+
+struct media_call {
+	char callid[MEDIA_CALLID_MAX];
+	uint8_t len;
+	uint32_t id;
+	int32_t next; /* in the bucket, or in the free list */
+};
+
+struct media_calls {
+	pthread_mutex_t lock;
+	struct media_call *e;
+	int32_t *bucket;
+	uint32_t nbuckets, max, used;
+	int32_t free;
+};
+
+int media_calls_init(struct media_calls *c, uint32_t max);
+void media_calls_destroy(struct media_calls *c);
+/* Remember id for callid (replacing an older one).  0, ENOSPC or
+ * EINVAL (a Call-ID longer than MEDIA_CALLID_MAX). */
+int media_calls_put(struct media_calls *c, const struct pl *callid, uint32_t id);
+/* The id for callid, or 0; with take, the entry goes. */
+uint32_t media_calls_get(struct media_calls *c, const struct pl *callid,
+			 bool take);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * proxy_media.h - anchoring a call's media on the relay (media.enabled):
+ * the offer in an initial INVITE and the answer in its 18x/2xx are
+ * rewritten to name the relay, and the relay expects each phone at the
+ * address its SDP named; the session ends with the call (a failed or
+ * cancelled INVITE, or the BYE).
+ *
+ * This release relays the first RTP stream of an offer; any other media
+ * section is refused (port 0), ICE attributes are removed (candidates
+ * would let media go around the relay), and both legs use the address of
+ * the listener the INVITE came in on.  SRTP passes through unchanged
+ * (the phones' own keys): per-leg SRTP policy comes next (docs/media.md).
+ */
+#ifndef VS_PROXY_PROXY_MEDIA_H
+#define VS_PROXY_PROXY_MEDIA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "media/calls.h"
+#include "proxy/server.h"
+
+struct proxy_media {
+	uint32_t id;	   /* relay session, 0: none */
+	uint16_t ports[2]; /* relay RTP ports: [0] faces the caller */
+	int stream;	   /* the relayed media section */
+	bool established;  /* a 2xx went up: the session lives to the BYE */
+	char addr[64];	   /* the relay's address, as SDP writes it */
+	uint8_t af;
+	char callid[MEDIA_CALLID_MAX];
+	uint8_t callid_len;
+	char *body;	   /* the offer as the callee sees it */
+	size_t body_len;
+};
+
+/* An initial INVITE m from flow: 0 with pm->id 0 when there is nothing
+ * to relay (no relay, no body); 0 with pm->id set and pm->body the
+ * rewritten offer; or a status to answer with (488: unusable SDP, 503:
+ * the relay is full). */
+int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
+		      const struct vs_flow *flow, struct proxy_media *pm);
+/* A response with an answer: the relay expects the callee where it says,
+ * opens, and the answer for the caller goes to buf (true). */
+bool proxy_media_answer(struct sip_server *srv, struct proxy_media *pm,
+			const struct sip_msg *resp, char *buf, size_t cap,
+			size_t *len);
+/* The call's relay session ends (the INVITE failed, or was cancelled). */
+void proxy_media_end(struct sip_server *srv, struct proxy_media *pm);
+/* A BYE for callid: its session ends. */
+void proxy_media_bye(struct sip_server *srv, const struct pl *callid);
+
+#endif

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""The media relay anchoring calls (issue 6, media.enabled): alice calls
+bob through the proxy with SDP; each side sees only the relay's address
+and ports in the other's SDP; RTP flows both ways through the relay;
+RTP before the answer, from a third address, or after the BYE is dropped
+and never forwarded; a failed call and a finished one leave no relay
+session or port behind; an unusable offer gets 488.  Plain RTP both ways
+(SRTP passes through; bridging policy comes next).  Daemon 5290, phones
+5291-5294, relay ports 42000-42099, the attacker on 127.0.0.2."""
+import os
+import re
+import select
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vstest import Checks, Daemon
+from sipua import UA, status
+import callkit
+from callkit import is_req, recv_match, response
+
+PORT, A_SIP, A_RTP, B_SIP, B_RTP = 5290, 5291, 5292, 5293, 5294
+DOMAIN = "example.test"
+c = Checks("media_calls")
+
+
+def sdp(port, ip="127.0.0.1", extra=""):
+    return ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+            "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n%s" % (ip, ip, port, extra))
+
+
+def with_body(msg, body):
+    return msg.replace(b"Content-Length: 0\r\n\r\n",
+                       b"Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s"
+                       % (len(body), body.encode()))
+
+
+class SdpCall(callkit.Call):
+    body = ""
+
+    def send_invite(self, extra=""):
+        self.cseq += 1
+        self.branch = callkit.new_branch()
+        self.invite = with_body(callkit.build(self.ua, "INVITE", self.target, self.frm, self.to,
+                                              self.callid, self.cseq, self.branch,
+                                              self.contact + extra), self.body)
+        self.ua.send(self.invite)
+
+
+def media_of(msg):
+    """(address, port) of the first m= line of a message's SDP."""
+    body = msg.split(b"\r\n\r\n", 1)[1] if msg else b""
+    a = re.search(rb"c=IN IP4 (\S+)", body)
+    m = re.search(rb"m=audio (\d+)", body)
+    return (a.group(1).decode() if a else None, int(m.group(1)) if m else None)
+
+
+def rtp_sock(port, ip="127.0.0.1"):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((ip, port))
+    return s
+
+
+def rtp(seq):
+    return bytes([0x80, 0, seq >> 8, seq & 255]) + b"\x00" * 8 + bytes(160)
+
+
+def got(sock, timeout=0.5):
+    r, _, _ = select.select([sock], [], [], timeout)
+    if not r:
+        return None
+    return sock.recvfrom(2048)
+
+
+d = Daemon(PORT, domains=(DOMAIN,), listen=(
+    '{ address = "127.0.0.1"; port = %d; transports = ["udp"]; }' % PORT),
+    extra='media = { enabled = true; port_min = 42000; port_max = 42099; max_sessions = 16; };\n')
+try:
+    d.start()
+    c.check("users", d.add_user("alice", "alice-secret-1") and d.add_user("bob", "bob-secret-22"))
+    alice = UA("127.0.0.1", PORT, local_port=A_SIP)
+    bob = UA("127.0.0.1", PORT, local_port=B_SIP)
+    r, _ = bob.register("bob", "bob-secret-22", DOMAIN,
+                        contact="<sip:bob@127.0.0.1:%d>" % B_SIP, expires=300)
+    c.check("bob registers", status(r) == 200, r)
+    a_rtp, b_rtp, evil = rtp_sock(A_RTP), rtp_sock(B_RTP), rtp_sock(0, "127.0.0.2")
+
+    call = SdpCall(alice, "alice", "sip:bob@" + DOMAIN, DOMAIN, "alice-secret-1")
+    call.body = sdp(A_RTP, extra="a=candidate:1 1 UDP 1 127.0.0.1 %d typ host\r\n" % A_RTP)
+    call.start()
+    inv = recv_match(bob, is_req("INVITE", call.callid), 2.0)
+    c.check("bob gets the INVITE", inv is not None)
+    addr, relay_b = media_of(inv)
+    c.check("the offer bob sees names the relay, not alice's port",
+            addr == "127.0.0.1" and relay_b is not None and 42000 <= relay_b < 42100,
+            (addr, relay_b))
+    c.check("ICE candidates (a way around the relay) are removed",
+            inv is not None and b"a=candidate" not in inv)
+    # Before the answer: alice's media goes nowhere.
+    a_rtp.sendto(rtp(1), ("127.0.0.1", relay_b))
+    c.check("RTP before the answer is not forwarded", got(b_rtp) is None)
+    ok = with_body(response(inv, 200, "OK", "bob1", contact="sip:bob@127.0.0.1:%d" % B_SIP),
+                   sdp(B_RTP))
+    bob.send(ok)
+    r = call.final()
+    c.check("alice gets the 200", status(r) == 200, r)
+    addr, relay_a = media_of(r)
+    c.check("the answer alice sees names the relay too",
+            addr == "127.0.0.1" and relay_a is not None and 42000 <= relay_a < 42100 and
+            relay_a != relay_b, (addr, relay_a))
+    call.established(r)
+    call.ua.send(callkit.build(call.ua, "ACK", call.remote, call.frm, call.remote_to, call.callid,
+                               call.cseq, extra="".join("Route: %s\r\n" % x for x in call.route)))
+    time.sleep(0.1)
+    a_rtp.sendto(rtp(2), ("127.0.0.1", relay_a))
+    g = got(b_rtp, 1.0)
+    c.check("alice's RTP reaches bob, from the relay's port on his side",
+            g is not None and g[1] == ("127.0.0.1", relay_b) and g[0] == rtp(2), g and g[1])
+    b_rtp.sendto(rtp(3), ("127.0.0.1", relay_b))
+    g = got(a_rtp, 1.0)
+    c.check("bob's RTP reaches alice, from the relay's port on her side",
+            g is not None and g[1] == ("127.0.0.1", relay_a), g and g[1])
+    evil.sendto(rtp(4), ("127.0.0.1", relay_a))
+    evil.sendto(rtp(5), ("127.0.0.1", relay_b))
+    c.check("RTP injected from a third address is forwarded to nobody",
+            got(a_rtp) is None and got(b_rtp) is None)
+    call.in_dialog("BYE")
+    bye = recv_match(bob, is_req("BYE", call.callid), 2.0)
+    if bye:
+        bob.send(response(bye, 200, "OK", "bob1"))
+    recv_match(alice, callkit.is_resp(call.callid, "BYE", final=True), 2.0)
+    time.sleep(0.2)
+    a_rtp.sendto(rtp(6), ("127.0.0.1", relay_a))
+    c.check("after the BYE nothing is forwarded", got(b_rtp) is None)
+
+    # A failed call: its session and ports go with it.
+    call2 = SdpCall(alice, "alice", "sip:bob@" + DOMAIN, DOMAIN, "alice-secret-1")
+    call2.body = sdp(A_RTP)
+    call2.start()
+    inv = recv_match(bob, is_req("INVITE", call2.callid), 2.0)
+    if inv:
+        bob.send(response(inv, 486, "Busy Here", "bob2"))
+    c.check("a busy callee: 486 to alice", status(call2.final()) == 486)
+    # An offer with only a host name: the relay could not reach it.
+    call3 = SdpCall(alice, "alice", "sip:bob@" + DOMAIN, DOMAIN, "alice-secret-1")
+    call3.body = sdp(A_RTP, ip="phone.example.test")
+    call3.start()
+    r = call3.final()
+    c.check("an offer the relay cannot carry gets 488", status(r) == 488, r)
+    time.sleep(0.3)
+    st = d.stats()
+    c.check("counters: media.sessions_created 2, media.not_relayable 1",
+            st.get("media.sessions_created") == 2 and st.get("media.not_relayable") == 1,
+            {k: v for k, v in st.items() if k.startswith("media")})
+    c.check("no relay session or port is left (media.active_sessions 0)",
+            st.get("media.active_sessions") == 0 and st.get("media.ports_in_use") == 0,
+            (st.get("media.active_sessions"), st.get("media.ports_in_use")))
+    for s_ in (a_rtp, b_rtp, evil):
+        s_.close()
+    code = d.stop()
+    c.check("stops cleanly", code == 0, code)
+    c.check("no sanitizer reports", not d.sanitizer_reports(), d.sanitizer_reports())
+finally:
+    d.cleanup()
+c.finish()
