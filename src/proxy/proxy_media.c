@@ -99,13 +99,21 @@ int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
 		vs_stat_inc(srv->stats, VS_STAT_MEDIA_NOT_RELAYED);
 		return 488;
 	}
-	/* Both legs on the address of the listener the call came in on. */
+	/* Both legs on the address of the listener the call came in on (a
+	 * call over a connection we opened: the first listener of its
+	 * address family). */
 	memset(legs, 0, sizeof(legs));
-	if (flow->listener >= srv->cfg->nlisten)
-		return 488;
-	memcpy(&legs[0].bind.u, &srv->cfg->listen[flow->listener].sa,
-	       srv->cfg->listen[flow->listener].salen);
-	legs[0].bind.len = srv->cfg->listen[flow->listener].salen;
+	{
+		size_t li = flow->listener;
+		for (size_t i = 0; li >= srv->cfg->nlisten && i < srv->cfg->nlisten; i++)
+			if (srv->cfg->listen[i].sa.ss_family == flow->peer.u.sa.sa_family)
+				li = i;
+		if (li >= srv->cfg->nlisten)
+			return 488;
+		memcpy(&legs[0].bind.u, &srv->cfg->listen[li].sa,
+		       srv->cfg->listen[li].salen);
+		legs[0].bind.len = srv->cfg->listen[li].salen;
+	}
 	if (vs_sa_is_any(&legs[0].bind))
 		return 488; /* a wildcard listener names no relay address */
 	legs[0].latch = legs[1].latch = (enum pin_latch)srv->cfg->media_latch;
