@@ -1,4 +1,5 @@
-# bench/lib.sh - helpers shared by the benchmark scripts (sourced).
+# bench/lib.sh - helpers shared by the benchmark scripts (sourced by bash
+# scripts: mem_kb uses process substitution).
 
 # CPU time (utime + stime, in clock ticks) of the given processes.
 cpu_ticks() {
@@ -32,3 +33,13 @@ rtt_pcts() {
 }
 # The median of the numbers on standard input ("-" when none).
 median() { sort -g | awk '{a[NR]=$1} END{if(NR==0)print "-"; else print a[int((NR+1)/2)]}'; }
+# "rss_kb pss_kb" summed over the given processes (smaps_rollup).
+mem_kb() {
+  local p rss=0 pss=0 r s
+  for p in "$@"; do
+    [ -r /proc/$p/smaps_rollup ] || continue
+    read -r r s < <(awk '/^Rss:/ {r=$2} /^Pss:/ {p=$2} END {print r + 0, p + 0}' /proc/$p/smaps_rollup)
+    rss=$((rss + r)); pss=$((pss + s))
+  done
+  echo "$rss $pss"
+}

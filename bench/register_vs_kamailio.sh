@@ -62,6 +62,7 @@ mem_rate=${MEM_RATE:-1000}
 kam_db_mode=${KAM_DB_MODE:-1}
 kam_tm=${KAM_TM:-0}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 bin=$(cd "$build" && pwd)/voipshield
 VS_PORT=5180
 KAM_PORT=5190
@@ -312,25 +313,6 @@ request_route {
 CONF
 kamailio -c -f "$work/kamailio.cfg" >"$work/kam-check.log" 2>&1 || { cat "$work/kam-check.log"; exit 1; }
 
-cpu_ticks() {
-  local total=0 p
-  for p in "$@"; do
-    if [ -r /proc/$p/stat ]; then
-      total=$((total + $(awk '{print $14 + $15}' /proc/$p/stat)))
-    fi
-  done
-  echo $total
-}
-# "rss_kb pss_kb" summed over the given processes.
-mem_kb() {
-  local p rss=0 pss=0 r s
-  for p in "$@"; do
-    [ -r /proc/$p/smaps_rollup ] || continue
-    read -r r s < <(awk '/^Rss:/ {r=$2} /^Pss:/ {p=$2} END {print r + 0, p + 0}' /proc/$p/smaps_rollup)
-    rss=$((rss + r)); pss=$((pss + s))
-  done
-  echo "$rss $pss"
-}
 kam_pids() { pgrep -f "kamailio -f $work/kamailio.cfg" | tr '\n' ' '; }
 vs_stat() { "$bin" --config "$work/vs.conf" stats 2>/dev/null | awk -v k="$1" '$1 == k {print $2}'; }
 kam_shm_used() { kamcmd -s "unix:$work/kam.ctl" core.shmmem 2>/dev/null | awk '$1 == "real_used:" {print $2}'; }

@@ -167,16 +167,6 @@ CONF
 kamailio -c -f "$work/kamailio.cfg" >"$work/kam-check.log" 2>&1 || { cat "$work/kam-check.log"; exit 1; }
 
 kam_pids() { pgrep -f "kamailio -f $work/kamailio.cfg" | tr '\n' ' '; }
-# "rss_kb pss_kb" summed over the given processes.
-mem_kb() {
-  local p rss=0 pss=0 r s
-  for p in "$@"; do
-    [ -r /proc/$p/smaps_rollup ] || continue
-    read -r r s < <(awk '/^Rss:/ {r=$2} /^Pss:/ {p=$2} END {print r + 0, p + 0}' /proc/$p/smaps_rollup)
-    rss=$((rss + r)); pss=$((pss + s))
-  done
-  echo "$rss $pss"
-}
 start_server() {
   if [ "$1" = vs ]; then
     taskset -c 0 "$bin" --config "$work/vs.conf" 2>>"$work/vs.log" &
