@@ -63,7 +63,8 @@ static int32_t *find(struct media_calls *c, const struct pl *callid)
 	return link;
 }
 
-int media_calls_put(struct media_calls *c, const struct pl *callid, uint32_t id)
+int media_calls_put(struct media_calls *c, const struct pl *callid,
+		    const struct media_call_info *info)
 {
 	int32_t *link, i;
 
@@ -72,7 +73,7 @@ int media_calls_put(struct media_calls *c, const struct pl *callid, uint32_t id)
 	pthread_mutex_lock(&c->lock);
 	link = find(c, callid);
 	if (*link >= 0) {
-		c->e[*link].id = id;
+		c->e[*link].info = *info;
 		pthread_mutex_unlock(&c->lock);
 		return 0;
 	}
@@ -84,7 +85,7 @@ int media_calls_put(struct media_calls *c, const struct pl *callid, uint32_t id)
 	c->free = c->e[i].next;
 	memcpy(c->e[i].callid, callid->p, callid->l);
 	c->e[i].len = (uint8_t)callid->l;
-	c->e[i].id = id;
+	c->e[i].info = *info;
 	c->e[i].next = -1;
 	*link = i;
 	c->used++;
@@ -93,7 +94,7 @@ int media_calls_put(struct media_calls *c, const struct pl *callid, uint32_t id)
 }
 
 uint32_t media_calls_get(struct media_calls *c, const struct pl *callid,
-			 bool take)
+			 bool take, struct media_call_info *out)
 {
 	int32_t *link, i;
 	uint32_t id = 0;
@@ -104,7 +105,9 @@ uint32_t media_calls_get(struct media_calls *c, const struct pl *callid,
 	link = find(c, callid);
 	i = *link;
 	if (i >= 0) {
-		id = c->e[i].id;
+		id = c->e[i].info.id;
+		if (out)
+			*out = c->e[i].info;
 		if (take) {
 			*link = c->e[i].next;
 			c->e[i].next = c->free;

@@ -14,10 +14,22 @@
 
 #define MEDIA_CALLID_MAX 128
 
+#define MEDIA_TAG_MAX 64
+
+/* What a call's later offers (re-INVITE, UPDATE) need to know. */
+struct media_call_info {
+	uint32_t id;
+	uint16_t ports[2];	  /* relay RTP ports: [0] faces the caller */
+	uint8_t af;
+	char addr[48];		  /* the relay's address, as SDP writes it */
+	char caller_tag[MEDIA_TAG_MAX]; /* the caller's From tag */
+	uint8_t caller_tag_len;
+};
+
 struct media_call {
 	char callid[MEDIA_CALLID_MAX];
 	uint8_t len;
-	uint32_t id;
+	struct media_call_info info;
 	int32_t next; /* in the bucket, or in the free list */
 };
 
@@ -31,11 +43,13 @@ struct media_calls {
 
 int media_calls_init(struct media_calls *c, uint32_t max);
 void media_calls_destroy(struct media_calls *c);
-/* Remember id for callid (replacing an older one).  0, ENOSPC or
+/* Remember info for callid (replacing an older one).  0, ENOSPC or
  * EINVAL (a Call-ID longer than MEDIA_CALLID_MAX). */
-int media_calls_put(struct media_calls *c, const struct pl *callid, uint32_t id);
-/* The id for callid, or 0; with take, the entry goes. */
+int media_calls_put(struct media_calls *c, const struct pl *callid,
+		    const struct media_call_info *info);
+/* The session id for callid, or 0, with its info copied to out (unless
+ * NULL); with take, the entry goes. */
 uint32_t media_calls_get(struct media_calls *c, const struct pl *callid,
-			 bool take);
+			 bool take, struct media_call_info *out);
 
 #endif

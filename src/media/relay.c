@@ -460,8 +460,10 @@ int media_session_expect(struct media_relay *r, uint32_t id, unsigned leg,
 {
 	struct vs_sockaddr c;
 
-	if (leg >= RELAY_LEGS || !rtp)
+	if (leg >= RELAY_LEGS)
 		return EINVAL;
+	if (!rtp) /* nothing expected: held, or refused */
+		return post(r, CMD_EXPECT, id, leg, NULL, NULL);
 	if (!rtcp) { /* RFC 3550: RTCP on the next port up */
 		c = *rtp;
 		if (c.u.sa.sa_family == AF_INET6)

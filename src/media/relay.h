@@ -69,8 +69,9 @@ void media_relay_stop(struct media_relay *r);
 int media_session_create(struct media_relay *r,
 			 const struct relay_leg_conf legs[RELAY_LEGS],
 			 uint32_t *id, uint16_t ports[RELAY_LEGS]);
-/* Signaling named leg's peer (RTP address, and RTCP, NULL: RTP port+1):
- * re-arms latching (a new offer or answer). */
+/* Signaling named leg's peer (RTP address, and RTCP, NULL: RTP port+1;
+ * rtp NULL: nothing, a held or refused stream): re-arms latching (a new
+ * offer or answer). */
 int media_session_expect(struct media_relay *r, uint32_t id, unsigned leg,
 			 const struct vs_sockaddr *rtp,
 			 const struct vs_sockaddr *rtcp);

@@ -430,7 +430,7 @@ static void branch_response(void *arg, struct sip_tsx *t,
 		static __thread char answer[8192];
 		struct pl body = PL_INIT;
 		size_t alen;
-		if (ctx->invite && ctx->media.id && s >= 180 && s < 300 &&
+		if (ctx->media.id && s >= 180 && s < 300 &&
 		    proxy_media_answer(ctx->srv, &ctx->media, resp, answer,
 				       sizeof(answer), &alen))
 			body = pl_make(answer, alen);
@@ -656,8 +656,12 @@ static bool forward(struct sip_server *srv, const struct sip_input *in,
 		ctx->dialog = srv->dlg_key;
 		srv->dlg_pending = false;
 	}
-	if (ctx->invite && !pl_isset(&m->to.tag)) {
-		int status = proxy_media_offer(srv, m, in->flow, &ctx->media);
+	if ((ctx->invite && !pl_isset(&m->to.tag)) ||
+	    ((ctx->invite || m->method == SIP_METHOD_UPDATE) &&
+	     pl_isset(&m->to.tag) && m->body.l)) {
+		int status = pl_isset(&m->to.tag)
+				     ? proxy_media_reoffer(srv, m, &ctx->media)
+				     : proxy_media_offer(srv, m, in->flow, &ctx->media);
 		if (status) {
 			if (ctx->tracked)
 				policy_call_end(srv->svc->policy, &ctx->dialog);

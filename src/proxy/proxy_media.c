@@ -143,12 +143,70 @@ int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
 	pm->callid_len = (uint8_t)m->call_id.l;
 	{
 		struct pl cid = pl_make(pm->callid, pm->callid_len);
-		if (media_calls_put(srv->svc->calls, &cid, pm->id)) {
+		struct media_call_info info;
+		memset(&info, 0, sizeof(info));
+		info.id = pm->id;
+		info.ports[0] = pm->ports[0];
+		info.ports[1] = pm->ports[1];
+		info.af = pm->af;
+		memcpy(info.addr, pm->addr, sizeof(info.addr));
+		if (m->from.tag.l <= MEDIA_TAG_MAX) {
+			memcpy(info.caller_tag, m->from.tag.p, m->from.tag.l);
+			info.caller_tag_len = (uint8_t)m->from.tag.l;
+		}
+		if (media_calls_put(srv->svc->calls, &cid, &info)) {
 			proxy_media_end(srv, pm);
 			return 503;
 		}
 	}
 	vs_stat_inc(srv->stats, VS_STAT_MEDIA_SESSIONS);
+	return 0;
+}
+
+int proxy_media_reoffer(struct sip_server *srv, const struct sip_msg *m,
+			struct proxy_media *pm)
+{
+	static __thread struct sdp_session s;
+	struct media_call_info info;
+	struct vs_sockaddr peer;
+
+	memset(pm, 0, sizeof(pm[0]));
+	if (!srv->svc || !srv->svc->media || !m->body.l ||
+	    !media_calls_get(srv->svc->calls, &m->call_id, false, &info))
+		return 0;
+	if (sdp_parse(m->body.p, m->body.l, &s) != SDP_OK) {
+		vs_stat_inc(srv->stats, VS_STAT_MEDIA_BAD_SDP);
+		return 488;
+	}
+	pm->stream = rtp_stream(&s);
+	if (pm->stream < 0) {
+		vs_stat_inc(srv->stats, VS_STAT_MEDIA_NOT_RELAYED);
+		return 488;
+	}
+	pm->id = info.id;
+	pm->ports[0] = info.ports[0];
+	pm->ports[1] = info.ports[1];
+	pm->af = info.af;
+	memcpy(pm->addr, info.addr, sizeof(pm->addr));
+	/* Who offers: the caller (its From tag) or the callee. */
+	pm->leg_in = !(m->from.tag.l == info.caller_tag_len &&
+		       !memcmp(m->from.tag.p, info.caller_tag, info.caller_tag_len));
+	pm->established = true; /* a failed re-offer does not end the call */
+	if (sdp_peer(&s, pm->stream, &peer))
+		media_session_expect(srv->svc->media, pm->id, pm->leg_in, &peer,
+				     NULL);
+	else
+		media_session_expect(srv->svc->media, pm->id, pm->leg_in, NULL,
+				     NULL); /* hold (c=0.0.0.0) or a host name */
+	pm->body = malloc(SDP_OUT_MAX);
+	if (!pm->body ||
+	    write_sdp(&s, pm->stream, pm, pm->ports[1 - pm->leg_in], pm->body,
+		      SDP_OUT_MAX, &pm->body_len)) {
+		free(pm->body);
+		pm->body = NULL;
+		pm->id = 0;
+		return 500;
+	}
 	return 0;
 }
 
@@ -165,10 +223,15 @@ bool proxy_media_answer(struct sip_server *srv, struct proxy_media *pm,
 		return false;
 	}
 	if (s.m[pm->stream].port && sdp_peer(&s, pm->stream, &peer))
-		media_session_expect(srv->svc->media, pm->id, 1, &peer, NULL);
+		media_session_expect(srv->svc->media, pm->id, 1 - pm->leg_in,
+				     &peer, NULL);
+	else
+		media_session_expect(srv->svc->media, pm->id, 1 - pm->leg_in,
+				     NULL, NULL); /* refused or held */
 	media_session_open(srv->svc->media, pm->id);
-	return write_sdp(&s, pm->stream, pm, s.m[pm->stream].port ? pm->ports[0] : 0,
-			 buf, cap, len) == 0;
+	return write_sdp(&s, pm->stream, pm,
+			 s.m[pm->stream].port ? pm->ports[pm->leg_in] : 0, buf,
+			 cap, len) == 0;
 }
 
 void proxy_media_end(struct sip_server *srv, struct proxy_media *pm)
@@ -177,7 +240,7 @@ void proxy_media_end(struct sip_server *srv, struct proxy_media *pm)
 	if (pm->id && srv->svc->media) {
 		struct pl cid = pl_make(pm->callid, pm->callid_len);
 		if (pm->callid_len)
-			(void)media_calls_get(srv->svc->calls, &cid, true);
+			(void)media_calls_get(srv->svc->calls, &cid, true, NULL);
 		media_session_close(srv->svc->media, pm->id);
 	}
 	pm->id = 0;
@@ -191,7 +254,7 @@ void proxy_media_bye(struct sip_server *srv, const struct pl *callid)
 
 	if (!srv->svc || !srv->svc->media)
 		return;
-	id = media_calls_get(srv->svc->calls, callid, true);
+	id = media_calls_get(srv->svc->calls, callid, true, NULL);
 	if (id)
 		media_session_close(srv->svc->media, id);
 }

@@ -24,8 +24,10 @@ struct proxy_media {
 	uint32_t id;	   /* relay session, 0: none */
 	uint16_t ports[2]; /* relay RTP ports: [0] faces the caller */
 	int stream;	   /* the relayed media section */
-	bool established;  /* a 2xx went up: the session lives to the BYE */
-	char addr[64];	   /* the relay's address, as SDP writes it */
+	unsigned leg_in;   /* the leg the offer came from (0: the caller) */
+	bool established;  /* a 2xx went up, or a later offer: the session
+			      lives to the BYE */
+	char addr[48];	   /* the relay's address, as SDP writes it */
 	uint8_t af;
 	char callid[MEDIA_CALLID_MAX];
 	uint8_t callid_len;
@@ -39,6 +41,12 @@ struct proxy_media {
  * the relay is full). */
 int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
 		      const struct vs_flow *flow, struct proxy_media *pm);
+/* A later offer in the dialog (re-INVITE or UPDATE with SDP, m has a
+ * To tag): the same session, the offering side re-expected where it now
+ * says (hold: nowhere), the offer rewritten for the other side.  Same
+ * returns as proxy_media_offer; pm->id 0 when the call has no session. */
+int proxy_media_reoffer(struct sip_server *srv, const struct sip_msg *m,
+			struct proxy_media *pm);
 /* A response with an answer: the relay expects the callee where it says,
  * opens, and the answer for the caller goes to buf (true). */
 bool proxy_media_answer(struct sip_server *srv, struct proxy_media *pm,

@@ -90,6 +90,7 @@ try:
     call.body = sdp(A_RTP, extra="a=candidate:1 1 UDP 1 127.0.0.1 %d typ host\r\n" % A_RTP)
     call.start()
     inv = recv_match(bob, is_req("INVITE", call.callid), 2.0)
+    inv_b = inv
     c.check("bob gets the INVITE", inv is not None)
     addr, relay_b = media_of(inv)
     c.check("the offer bob sees names the relay, not alice's port",
@@ -125,6 +126,51 @@ try:
     evil.sendto(rtp(5), ("127.0.0.1", relay_b))
     c.check("RTP injected from a third address is forwarded to nobody",
             got(a_rtp) is None and got(b_rtp) is None)
+    # Hold from alice (re-INVITE, a=sendonly), then resume from bob: the
+    # same relay ports in every SDP, and media flows after both.
+    route = "".join("Route: %s\r\n" % x for x in call.route)
+    call.cseq += 1
+    reinv = with_body(callkit.build(alice, "INVITE", call.remote, call.frm, call.remote_to,
+                                    call.callid, call.cseq, extra=route + call.contact),
+                      sdp(A_RTP, extra="a=sendonly\r\n"))
+    alice.send(reinv)
+    rinv = recv_match(bob, is_req("INVITE", call.callid), 2.0)
+    c.check("alice's hold re-INVITE reaches bob naming the same relay port, a=sendonly kept",
+            rinv is not None and media_of(rinv) == ("127.0.0.1", relay_b) and b"a=sendonly" in rinv,
+            rinv and rinv[-300:])
+    if rinv:
+        bob.send(with_body(response(rinv, 200, "OK", "bob1",
+                                    contact="sip:bob@127.0.0.1:%d" % B_SIP),
+                           sdp(B_RTP, extra="a=recvonly\r\n")))
+    r = recv_match(alice, callkit.is_resp(call.callid, "INVITE", final=True), 2.0)
+    c.check("and bob's answer reaches alice naming her relay port",
+            status(r) == 200 and media_of(r) == ("127.0.0.1", relay_a), r and r[-300:])
+    alice.send(callkit.build(alice, "ACK", call.remote, call.frm, call.remote_to, call.callid,
+                             call.cseq, extra=route))
+    # bob resumes: his own re-INVITE, along the Record-Route he was given.
+    b_route = "".join("Route: %s\r\n" % x for x in callkit.rr_uris(inv_b))
+    bob_from = callkit.header(inv_b, "To") + ";tag=bob1"
+    binv = with_body(callkit.build(bob, "INVITE", "sip:alice@127.0.0.1:%d" % A_SIP, bob_from,
+                                   callkit.header(inv_b, "From"), call.callid, 1,
+                                   extra=b_route + "Contact: <sip:bob@127.0.0.1:%d>\r\n" % B_SIP),
+                     sdp(B_RTP))
+    bob.send(binv)
+    ainv = recv_match(alice, is_req("INVITE", call.callid), 2.0)
+    c.check("bob's resume re-INVITE reaches alice naming her relay port",
+            ainv is not None and media_of(ainv) == ("127.0.0.1", relay_a), ainv and ainv[-300:])
+    if ainv:
+        alice.send(with_body(response(ainv, 200, "OK", "x",
+                                      contact="sip:alice@127.0.0.1:%d" % A_SIP), sdp(A_RTP)))
+    r = recv_match(bob, callkit.is_resp(call.callid, "INVITE", final=True), 2.0)
+    c.check("and alice's answer reaches bob naming his relay port",
+            status(r) == 200 and media_of(r) == ("127.0.0.1", relay_b), r and r[-300:])
+    time.sleep(0.1)
+    a_rtp.sendto(rtp(8), ("127.0.0.1", relay_a))
+    g1 = got(b_rtp, 1.0)
+    b_rtp.sendto(rtp(9), ("127.0.0.1", relay_b))
+    g2 = got(a_rtp, 1.0)
+    c.check("after hold and resume, RTP flows both ways through the relay",
+            g1 is not None and g2 is not None)
     call.in_dialog("BYE")
     bye = recv_match(bob, is_req("BYE", call.callid), 2.0)
     if bye:
