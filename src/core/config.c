@@ -85,6 +85,7 @@ void vs_config_defaults(struct vs_config *cfg)
 	cfg->media_port_min = 30000;
 	cfg->media_port_max = 39999;
 	cfg->media_max_sessions = 2000;
+	cfg->media_timeout = 120;
 	vs_config_shield_defaults(cfg);
 	vs_config_policy_defaults(cfg);
 }
@@ -636,7 +637,8 @@ static void load_media(struct loader *ld, const config_t *c,
 		       struct vs_config *cfg)
 {
 	static const char *const keys[] = {"enabled", "port_min", "port_max",
-					   "max_sessions", "latch", NULL};
+					   "max_sessions", "latch", "timeout",
+					   NULL};
 	const config_setting_t *g = group(ld, c, "media", keys);
 	char latch[16] = "ip";
 
@@ -646,6 +648,7 @@ static void load_media(struct loader *ld, const config_t *c,
 	get_uint(ld, g, "port_min", 1024, 65534, &cfg->media_port_min);
 	get_uint(ld, g, "port_max", 1025, 65535, &cfg->media_port_max);
 	get_uint(ld, g, "max_sessions", 1, 500000, &cfg->media_max_sessions);
+	get_uint(ld, g, "timeout", 0, 86400, &cfg->media_timeout);
 	get_string(ld, g, "latch", latch, sizeof(latch));
 	if (!strcmp(latch, "ip"))
 		cfg->media_latch = 0;
@@ -980,7 +983,8 @@ bool vs_config_needs_restart(const struct vs_config *a,
 	    a->media_enabled != b->media_enabled ||
 	    a->media_port_min != b->media_port_min ||
 	    a->media_port_max != b->media_port_max ||
-	    a->media_max_sessions != b->media_max_sessions)
+	    a->media_max_sessions != b->media_max_sessions ||
+	    a->media_timeout != b->media_timeout)
 		return true;
 	for (size_t i = 0; i < a->nlisten; i++) {
 		if (a->listen[i].transports != b->listen[i].transports ||

@@ -292,6 +292,7 @@ struct vs_config {
 	bool media_enabled;
 	uint32_t media_port_min, media_port_max;
 	uint32_t media_max_sessions;
+	uint32_t media_timeout; /* s without media before a session goes */
 	uint8_t media_latch; /* enum pin_latch */
 };
 

@@ -229,6 +229,8 @@ static void write_stats(struct run *r, FILE *f)
 		r->d.media ? media_relay_sessions(r->d.media) : 0);
 	fprintf(f, "media.ports_in_use %u\n",
 		r->d.media ? 2 * media_relay_ports_in_use(r->d.media) : 0);
+	fprintf(f, "media.timeouts %llu\n",
+		r->d.media ? (unsigned long long)media_relay_timeouts(r->d.media) : 0ull);
 	fprintf(f, "log.suppressed %llu\n",
 		(unsigned long long)vs_log_suppressed_total());
 	if (r->d.writer) {

@@ -118,3 +118,28 @@ uint32_t media_calls_get(struct media_calls *c, const struct pl *callid,
 	pthread_mutex_unlock(&c->lock);
 	return id;
 }
+
+uint32_t media_calls_sweep(struct media_calls *c,
+			   bool (*alive)(void *arg, uint32_t id), void *arg)
+{
+	uint32_t gone = 0;
+
+	pthread_mutex_lock(&c->lock);
+	for (uint32_t b = 0; b < c->nbuckets; b++) {
+		int32_t *link = &c->bucket[b];
+		while (*link >= 0) {
+			int32_t i = *link;
+			if (alive(arg, c->e[i].info.id)) {
+				link = &c->e[i].next;
+				continue;
+			}
+			*link = c->e[i].next;
+			c->e[i].next = c->free;
+			c->free = i;
+			c->used--;
+			gone++;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return gone;
+}

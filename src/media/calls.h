@@ -52,4 +52,9 @@ int media_calls_put(struct media_calls *c, const struct pl *callid,
 uint32_t media_calls_get(struct media_calls *c, const struct pl *callid,
 			 bool take, struct media_call_info *out);
 
+/* Drop the entries whose session is gone (alive(arg, id) false): sessions
+ * the relay closed for lack of media.  Returns how many went. */
+uint32_t media_calls_sweep(struct media_calls *c,
+			   bool (*alive)(void *arg, uint32_t id), void *arg);
+
 #endif

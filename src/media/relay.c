@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "media/ports.h"
@@ -51,6 +52,7 @@ struct session {
 	uint32_t gen;
 	bool reserved; /* taken by a control thread (slots_lock) */
 	bool active;   /* owned by the media thread */
+	uint64_t last_ms; /* media thread: last packet accepted, or ADD */
 	struct leg leg[RELAY_LEGS];
 };
 
@@ -73,7 +75,17 @@ struct media_relay {
 	uint32_t nslots, in_use;
 	pthread_mutex_t cmd_lock;
 	struct cmd *cmds, *cmds_tail;
+	uint64_t timeout_ms;
+	uint64_t timeouts;
 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static uint32_t slot_of(uint32_t id)
 {
@@ -167,6 +179,7 @@ static void run_cmd(struct media_relay *r, struct cmd *c)
 				epoll_ctl(r->ep, EPOLL_CTL_ADD, s->leg[i].s[k].fd, &e);
 			}
 		s->active = true;
+		s->last_ms = mono_ms();
 		break;
 	case CMD_EXPECT:
 		if (c->leg < RELAY_LEGS) {
@@ -190,7 +203,7 @@ static void run_cmd(struct media_relay *r, struct cmd *c)
 /* One packet from leg li's phone on socket kind k. */
 static void relay_packet(struct media_relay *r, struct session *s, unsigned li,
 			 unsigned k, uint8_t *buf, size_t len,
-			 const struct vs_sockaddr *src)
+			 const struct vs_sockaddr *src, uint64_t now_ms)
 {
 	struct leg *in = &s->leg[li], *out = &s->leg[!li];
 	struct vs_sockaddr dst;
@@ -208,6 +221,7 @@ static void relay_packet(struct media_relay *r, struct session *s, unsigned li,
 		break;
 	}
 	bump(&in->st.rx);
+	s->last_ms = now_ms;
 	if (in->srtp) {
 		sr = k == K_RTP ? vs_srtp_unprotect(&in->rx, buf, &len)
 				: vs_srtcp_unprotect(&in->rx, buf, &len);
@@ -241,10 +255,25 @@ static void *media_main(void *arg)
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	bool stop = false;
+	uint64_t next_sweep = mono_ms() + 1000;
 
 	while (!stop) {
 		struct epoll_event ev[64];
 		int n = epoll_wait(r->ep, ev, 64, 1000);
+		uint64_t now = mono_ms();
+
+		/* Once a second: sessions without media for timeout_ms go (a
+		 * call whose BYE never came must not hold its ports). */
+		if (r->timeout_ms && now >= next_sweep) {
+			next_sweep = now + 1000;
+			for (uint32_t i = 0; i < r->nslots; i++) {
+				struct session *s = &r->slots[i];
+				if (s->active && now - s->last_ms >= r->timeout_ms) {
+					slot_release(r, s);
+					__atomic_add_fetch(&r->timeouts, 1, __ATOMIC_RELAXED);
+				}
+			}
+		}
 
 		for (int i = 0; i < n; i++) {
 			struct sock *so = ev[i].data.ptr;
@@ -288,7 +317,7 @@ static void *media_main(void *arg)
 				if (msgs[b].msg_hdr.msg_flags & MSG_TRUNC)
 					continue; /* larger than any RTP we relay */
 				relay_packet(r, s, so->leg, so->kind, bufs[b],
-					     msgs[b].msg_len, &addrs[b]);
+					     msgs[b].msg_len, &addrs[b], now);
 			}
 		}
 	}
@@ -315,6 +344,7 @@ struct media_relay *media_relay_start(const struct relay_conf *conf, char *err,
 		return NULL;
 	}
 	r->nslots = conf->max_sessions;
+	r->timeout_ms = (uint64_t)conf->timeout_s * 1000;
 	r->slots = calloc(r->nslots, sizeof(*r->slots));
 	r->ep = epoll_create1(EPOLL_CLOEXEC);
 	r->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -512,6 +542,23 @@ uint32_t media_relay_sessions(struct media_relay *r)
 	n = r->in_use;
 	pthread_mutex_unlock(&r->slots_lock);
 	return n;
+}
+
+bool media_session_alive(struct media_relay *r, uint32_t id)
+{
+	struct session *s;
+	bool alive;
+
+	pthread_mutex_lock(&r->slots_lock);
+	s = session_of(r, id);
+	alive = s && s->reserved;
+	pthread_mutex_unlock(&r->slots_lock);
+	return alive;
+}
+
+uint64_t media_relay_timeouts(struct media_relay *r)
+{
+	return __atomic_load_n(&r->timeouts, __ATOMIC_RELAXED);
 }
 
 uint32_t media_relay_ports_in_use(struct media_relay *r)

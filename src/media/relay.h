@@ -31,6 +31,8 @@ struct media_relay;
 struct relay_conf {
 	uint16_t port_lo, port_hi; /* the UDP range for RTP/RTCP pairs */
 	uint32_t max_sessions;
+	uint32_t timeout_s; /* a session with no media accepted for this long
+			       is closed (its ports freed); 0: never */
 };
 
 /* SRTP on one leg: rx unprotects what the leg's phone sends, tx protects
@@ -83,6 +85,10 @@ int media_session_close(struct media_relay *r, uint32_t id);
 int media_session_stats(struct media_relay *r, uint32_t id,
 			struct relay_leg_stats out[RELAY_LEGS]);
 uint32_t media_relay_sessions(struct media_relay *r);
+/* Is session id still alive (not closed, not timed out)? */
+bool media_session_alive(struct media_relay *r, uint32_t id);
+/* Sessions closed for lack of media (relay_conf.timeout_s). */
+uint64_t media_relay_timeouts(struct media_relay *r);
 uint32_t media_relay_ports_in_use(struct media_relay *r);
 
 #endif

@@ -74,6 +74,11 @@ static int write_sdp(const struct sdp_session *s, int stream,
 	return 0;
 }
 
+static bool session_alive(void *arg, uint32_t id)
+{
+	return media_session_alive(arg, id);
+}
+
 int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
 		      const struct vs_flow *flow, struct proxy_media *pm)
 {
@@ -154,7 +159,11 @@ int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
 			memcpy(info.caller_tag, m->from.tag.p, m->from.tag.l);
 			info.caller_tag_len = (uint8_t)m->from.tag.l;
 		}
-		if (media_calls_put(srv->svc->calls, &cid, &info)) {
+		int e = media_calls_put(srv->svc->calls, &cid, &info);
+		if (e == ENOSPC &&
+		    media_calls_sweep(srv->svc->calls, session_alive, r))
+			e = media_calls_put(srv->svc->calls, &cid, &info);
+		if (e) {
 			proxy_media_end(srv, pm);
 			return 503;
 		}

@@ -10,10 +10,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "media/calls.h"
 #include "media/pinhole.h"
 #include "media/ports.h"
 
@@ -135,12 +137,67 @@ static void test_ports(void **state)
 	port_pool_destroy(&pp);
 }
 
+static bool odd_alive(void *arg, uint32_t id)
+{
+	(void)arg;
+	return id % 2;
+}
+
+/* Call-ID to session: put, get, take, bounds, and the sweep of sessions
+ * that are gone. */
+static void test_calls(void **state)
+{
+	struct media_calls c;
+	struct media_call_info info, out;
+	char name[32];
+	struct pl p;
+
+	(void)state;
+	assert_int_equal(media_calls_init(&c, 4), 0);
+	memset(&info, 0, sizeof(info));
+	for (uint32_t i = 1; i <= 4; i++) {
+		snprintf(name, sizeof(name), "call-%u@x", i);
+		p = pl_from_cstr(name);
+		info.id = i;
+		info.ports[0] = (uint16_t)(1000 + i);
+		assert_int_equal(media_calls_put(&c, &p, &info), 0);
+	}
+	p = PL("call-5@x");
+	info.id = 5;
+	assert_int_equal(media_calls_put(&c, &p, &info), ENOSPC);
+	p = PL("call-3@x");
+	assert_int_equal(media_calls_get(&c, &p, false, &out), 3);
+	assert_int_equal(out.ports[0], 1003);
+	info.id = 33; /* replacing keeps the count */
+	assert_int_equal(media_calls_put(&c, &p, &info), 0);
+	assert_int_equal(media_calls_get(&c, &p, true, NULL), 33);
+	assert_int_equal(media_calls_get(&c, &p, true, NULL), 0);
+	/* Sessions 2 and 4 are gone: the sweep makes room for 2 calls. */
+	assert_int_equal(media_calls_sweep(&c, odd_alive, NULL), 2);
+	p = PL("call-1@x");
+	assert_int_equal(media_calls_get(&c, &p, false, NULL), 1);
+	p = PL("call-2@x");
+	assert_int_equal(media_calls_get(&c, &p, false, NULL), 0);
+	p = PL("call-5@x");
+	info.id = 5;
+	assert_int_equal(media_calls_put(&c, &p, &info), 0);
+	{
+		char longid[MEDIA_CALLID_MAX + 2];
+		memset(longid, 'x', sizeof(longid) - 1);
+		longid[sizeof(longid) - 1] = 0;
+		p = pl_from_cstr(longid);
+		assert_int_equal(media_calls_put(&c, &p, &info), EINVAL);
+	}
+	media_calls_destroy(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pinhole_ip_latch),
 		cmocka_unit_test(test_pinhole_hold_and_first),
 		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_calls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

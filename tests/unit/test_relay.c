@@ -101,7 +101,7 @@ static void wait_sessions(struct media_relay *r, uint32_t n)
 static void test_plain_relay(void **state)
 {
 	char err[256];
-	struct relay_conf conf = {41000, 41099, 64};
+	struct relay_conf conf = {41000, 41099, 64, 0};
 	struct media_relay *r = media_relay_start(&conf, err, sizeof(err));
 	struct relay_leg_conf legs[2];
 	struct relay_leg_stats st[2];
@@ -163,7 +163,7 @@ static void test_plain_relay(void **state)
 static void test_rtp_to_srtp(void **state)
 {
 	char err[256];
-	struct relay_conf conf = {41000, 41099, 64};
+	struct relay_conf conf = {41000, 41099, 64, 0};
 	struct media_relay *r = media_relay_start(&conf, err, sizeof(err));
 	struct relay_leg_conf legs[2];
 	struct relay_leg_stats st[2];
@@ -236,7 +236,7 @@ static void test_rtp_to_srtp(void **state)
 static void test_no_leak(void **state)
 {
 	char err[256];
-	struct relay_conf conf = {41000, 41009, 2}; /* 5 pairs, 2 sessions */
+	struct relay_conf conf = {41000, 41009, 2, 0}; /* 5 pairs, 2 sessions */
 	struct media_relay *r = media_relay_start(&conf, err, sizeof(err));
 	struct relay_leg_conf legs[2];
 	uint16_t ports[2];
@@ -264,12 +264,55 @@ static void test_no_leak(void **state)
 	media_relay_stop(r);
 }
 
+/* A session without media is closed after timeout_s, its ports freed;
+ * one with media flowing stays. */
+static void test_timeout(void **state)
+{
+	char err[256];
+	struct relay_conf conf = {41000, 41099, 8, 2};
+	struct media_relay *r = media_relay_start(&conf, err, sizeof(err));
+	struct relay_leg_conf legs[2];
+	struct vs_sockaddr a_addr, b_addr;
+	uint16_t ports[2];
+	uint32_t quiet, busy;
+	uint8_t pkt[200], got[1600];
+	int a, b;
+
+	(void)state;
+	assert_non_null(r);
+	memset(legs, 0, sizeof(legs));
+	legs[0].bind = legs[1].bind = sa("127.0.0.1", 0);
+	assert_int_equal(media_session_create(r, legs, &quiet, ports), 0);
+	assert_int_equal(media_session_create(r, legs, &busy, ports), 0);
+	a = phone("127.0.0.1", &a_addr);
+	b = phone("127.0.0.1", &b_addr);
+	media_session_expect(r, busy, 0, &a_addr, NULL);
+	media_session_expect(r, busy, 1, &b_addr, NULL);
+	media_session_open(r, busy);
+	media_session_open(r, quiet);
+	settle();
+	for (int i = 0; i < 16; i++) { /* 4 s of media on "busy" */
+		send_to(a, ports[0], pkt, rtp(pkt, (uint16_t)i, 0xa));
+		assert_int_equal(recv_within(b, got, sizeof(got), 1000, NULL), 172);
+		usleep(250000);
+	}
+	assert_false(media_session_alive(r, quiet));
+	assert_true(media_session_alive(r, busy));
+	assert_int_equal(media_relay_timeouts(r), 1);
+	assert_int_equal(media_relay_sessions(r), 1);
+	assert_int_equal(media_relay_ports_in_use(r), 2);
+	close(a);
+	close(b);
+	media_relay_stop(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_relay),
 		cmocka_unit_test(test_rtp_to_srtp),
 		cmocka_unit_test(test_no_leak),
+		cmocka_unit_test(test_timeout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
