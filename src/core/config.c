@@ -638,7 +638,7 @@ static void load_media(struct loader *ld, const config_t *c,
 {
 	static const char *const keys[] = {"enabled", "port_min", "port_max",
 					   "max_sessions", "latch", "timeout",
-					   NULL};
+					   "srtp", "sdes_over_plain", NULL};
 	const config_setting_t *g = group(ld, c, "media", keys);
 	char latch[16] = "ip";
 
@@ -649,6 +649,16 @@ static void load_media(struct loader *ld, const config_t *c,
 	get_uint(ld, g, "port_max", 1025, 65535, &cfg->media_port_max);
 	get_uint(ld, g, "max_sessions", 1, 500000, &cfg->media_max_sessions);
 	get_uint(ld, g, "timeout", 0, 86400, &cfg->media_timeout);
+	get_bool(ld, g, "sdes_over_plain", &cfg->media_sdes_over_plain);
+	{
+		char v[16] = "optional";
+		get_string(ld, g, "srtp", v, sizeof(v));
+		if (!strcmp(v, "required"))
+			cfg->media_srtp_required = true;
+		else if (strcmp(v, "optional"))
+			error_at(ld, config_setting_get_member(g, "srtp"),
+				 "media srtp '%s' is not \"optional\" or \"required\"", v);
+	}
 	get_string(ld, g, "latch", latch, sizeof(latch));
 	if (!strcmp(latch, "ip"))
 		cfg->media_latch = 0;

@@ -294,6 +294,8 @@ struct vs_config {
 	uint32_t media_max_sessions;
 	uint32_t media_timeout; /* s without media before a session goes */
 	uint8_t media_latch; /* enum pin_latch */
+	bool media_srtp_required;  /* plain offers get 488 */
+	bool media_sdes_over_plain; /* SDES keys over UDP/TCP signaling */
 };
 
 /* Parse "192.0.2.0/24", "2001:db8::/32" or a bare address.  0 or EINVAL. */

@@ -79,6 +79,7 @@
 	X(MEDIA_BAD_SDP, "media.bad_sdp")                                      \
 	X(MEDIA_NOT_RELAYED, "media.not_relayable")                            \
 	X(MEDIA_FULL, "media.full")                                            \
+	X(MEDIA_SRTP_REFUSED, "media.srtp_refused")                            \
 	X(PROXY_BAD_ROUTE, "proxy.unsigned_route")                            \
 	X(SHIELD_ZONE_DENIED, "shield.zone_denied")                            \
 	X(SHIELD_METHOD_DENIED, "shield.method_denied")                        \

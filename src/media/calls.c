@@ -109,6 +109,7 @@ uint32_t media_calls_get(struct media_calls *c, const struct pl *callid,
 		if (out)
 			*out = c->e[i].info;
 		if (take) {
+			explicit_bzero(&c->e[i].info, sizeof(c->e[i].info));
 			*link = c->e[i].next;
 			c->e[i].next = c->free;
 			c->free = i;
@@ -134,6 +135,7 @@ uint32_t media_calls_sweep(struct media_calls *c,
 				continue;
 			}
 			*link = c->e[i].next;
+			explicit_bzero(&c->e[i].info, sizeof(c->e[i].info));
 			c->e[i].next = c->free;
 			c->free = i;
 			c->used--;

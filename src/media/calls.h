@@ -24,6 +24,11 @@ struct media_call_info {
 	char addr[48];		  /* the relay's address, as SDP writes it */
 	char caller_tag[MEDIA_TAG_MAX]; /* the caller's From tag */
 	uint8_t caller_tag_len;
+	/* SRTP: per leg on or off, the suite, the relay's own master keys
+	 * (what it protects with towards each leg; random per call). */
+	bool srtp[2], srtp_call;
+	uint8_t suite;
+	uint8_t relay_key[2][46];
 };
 
 struct media_call {

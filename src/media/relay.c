@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,7 @@ struct session {
 	struct leg leg[RELAY_LEGS];
 };
 
-enum cmd_type { CMD_ADD, CMD_EXPECT, CMD_OPEN, CMD_CLOSE, CMD_STOP };
+enum cmd_type { CMD_ADD, CMD_EXPECT, CMD_SRTP, CMD_OPEN, CMD_CLOSE, CMD_STOP };
 
 struct cmd {
 	struct cmd *next;
@@ -64,6 +65,7 @@ struct cmd {
 	uint32_t id;
 	unsigned leg;
 	struct vs_sockaddr rtp, rtcp;
+	struct relay_srtp srtp;
 };
 
 struct media_relay {
@@ -102,12 +104,26 @@ static struct session *session_of(struct media_relay *r, uint32_t id)
 	return &r->slots[i];
 }
 
+/* Queue c for the media thread and wake it. */
+static int enqueue(struct media_relay *r, struct cmd *c)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&r->cmd_lock);
+	if (r->cmds_tail)
+		r->cmds_tail->next = c;
+	else
+		r->cmds = c;
+	r->cmds_tail = c;
+	pthread_mutex_unlock(&r->cmd_lock);
+	return write(r->wake, &one, sizeof(one)) == sizeof(one) ? 0 : errno;
+}
+
 static int post(struct media_relay *r, enum cmd_type type, uint32_t id,
 		unsigned leg, const struct vs_sockaddr *rtp,
 		const struct vs_sockaddr *rtcp)
 {
 	struct cmd *c = calloc(1, sizeof(*c));
-	uint64_t one = 1;
 
 	if (!c)
 		return ENOMEM;
@@ -118,14 +134,7 @@ static int post(struct media_relay *r, enum cmd_type type, uint32_t id,
 		c->rtp = *rtp;
 	if (rtcp)
 		c->rtcp = *rtcp;
-	pthread_mutex_lock(&r->cmd_lock);
-	if (r->cmds_tail)
-		r->cmds_tail->next = c;
-	else
-		r->cmds = c;
-	r->cmds_tail = c;
-	pthread_mutex_unlock(&r->cmd_lock);
-	return write(r->wake, &one, sizeof(one)) == sizeof(one) ? 0 : errno;
+	return enqueue(r, c);
 }
 
 static void leg_free(struct media_relay *r, struct leg *l)
@@ -186,6 +195,24 @@ static void run_cmd(struct media_relay *r, struct cmd *c)
 			pinhole_expect(&s->leg[c->leg].pin[K_RTP], &c->rtp);
 			pinhole_expect(&s->leg[c->leg].pin[K_RTCP], &c->rtcp);
 		}
+		break;
+	case CMD_SRTP:
+		if (c->leg < RELAY_LEGS) {
+			struct leg *l = &s->leg[c->leg];
+			if (l->srtp) {
+				vs_srtp_free(&l->rx);
+				vs_srtp_free(&l->tx);
+				l->srtp = false;
+			}
+			if (c->srtp.on &&
+			    !vs_srtp_init(&l->rx, c->srtp.suite, c->srtp.rx_key)) {
+				if (vs_srtp_init(&l->tx, c->srtp.suite, c->srtp.tx_key))
+					vs_srtp_free(&l->rx);
+				else
+					l->srtp = true;
+			}
+		}
+		OPENSSL_cleanse(&c->srtp, sizeof(c->srtp));
 		break;
 	case CMD_OPEN:
 		for (int i = 0; i < RELAY_LEGS; i++)
@@ -503,6 +530,23 @@ int media_session_expect(struct media_relay *r, uint32_t id, unsigned leg,
 		rtcp = &c;
 	}
 	return post(r, CMD_EXPECT, id, leg, rtp, rtcp);
+}
+
+int media_session_srtp(struct media_relay *r, uint32_t id, unsigned leg,
+		       const struct relay_srtp *srtp)
+{
+	struct cmd *c;
+
+	if (leg >= RELAY_LEGS)
+		return EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return ENOMEM;
+	c->type = CMD_SRTP;
+	c->id = id;
+	c->leg = leg;
+	c->srtp = *srtp;
+	return enqueue(r, c);
 }
 
 int media_session_open(struct media_relay *r, uint32_t id)

@@ -77,6 +77,10 @@ int media_session_create(struct media_relay *r,
 int media_session_expect(struct media_relay *r, uint32_t id, unsigned leg,
 			 const struct vs_sockaddr *rtp,
 			 const struct vs_sockaddr *rtcp);
+/* Set, replace (a new key exchange) or turn off (srtp->on false) SRTP
+ * on a leg. */
+int media_session_srtp(struct media_relay *r, uint32_t id, unsigned leg,
+		       const struct relay_srtp *srtp);
 /* The answer is known: media may flow both ways. */
 int media_session_open(struct media_relay *r, uint32_t id);
 /* The dialog ended: sockets closed, ports given back. */

@@ -659,9 +659,14 @@ static bool forward(struct sip_server *srv, const struct sip_input *in,
 	if ((ctx->invite && !pl_isset(&m->to.tag)) ||
 	    ((ctx->invite || m->method == SIP_METHOD_UPDATE) &&
 	     pl_isset(&m->to.tag) && m->body.l)) {
+		bool out_tls = ntg > 0;
+		for (unsigned i = 0; i < ntg; i++)
+			out_tls = out_tls && tg[i].flow.tp == VS_TP_TLS;
 		int status = pl_isset(&m->to.tag)
-				     ? proxy_media_reoffer(srv, m, &ctx->media)
-				     : proxy_media_offer(srv, m, in->flow, &ctx->media);
+				     ? proxy_media_reoffer(srv, m, in->flow, out_tls,
+							   &ctx->media)
+				     : proxy_media_offer(srv, m, in->flow, out_tls,
+							 &ctx->media);
 		if (status) {
 			if (ctx->tracked)
 				policy_call_end(srv->svc->policy, &ctx->dialog);

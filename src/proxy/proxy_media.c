@@ -1,17 +1,24 @@
 /*
  * proxy_media.c - SDP offer and answer through the relay (see
  * proxy_media.h).
+ *
+ * Legs: 0 faces the caller, 1 the callee.  An offer comes from leg_in and
+ * is rewritten for the other leg; its answer comes back from the other
+ * leg and is rewritten for leg_in.
  */
 #include "proxy/proxy_media.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "core/log.h"
 #include "media/relay.h"
+#include "sdp/sdes.h"
 #include "sdp/sdp.h"
 
 #define SDP_OUT_MAX 8192
@@ -25,6 +32,11 @@ static int rtp_stream(const struct sdp_session *s)
 			return (int)i;
 	}
 	return -1;
+}
+
+static bool is_savp(const struct pl *proto)
+{
+	return proto->l >= 8 && !memcmp(proto->p, "RTP/SAVP", 8);
 }
 
 /* The address and port SDP section i names, as a socket address. */
@@ -52,9 +64,22 @@ static bool sdp_peer(const struct sdp_session *s, int i, struct vs_sockaddr *out
 	return false; /* a host name: not ours to resolve */
 }
 
-/* s with stream relayed on port and every other section refused. */
+/* The first a=crypto of section i with a suite we carry. */
+static bool pick_crypto(const struct sdp_session *s, int i,
+			struct sdes_crypto *out)
+{
+	for (unsigned k = 0; k < s->m[i].ncrypto; k++)
+		if (sdes_parse(&s->m[i].crypto[k], out) == SDES_OK)
+			return true;
+	return false;
+}
+
+/* s with stream relayed on port (protocol proto unless NULL, our crypto
+ * value unless NULL; the phones' own keys never pass) and every other
+ * section refused. */
 static int write_sdp(const struct sdp_session *s, int stream,
-		     const struct proxy_media *pm, uint16_t port, char *buf,
+		     const struct proxy_media *pm, uint16_t port,
+		     const char *proto, const char *crypto, char *buf,
 		     size_t cap, size_t *len)
 {
 	struct sdp_edit e;
@@ -66,11 +91,134 @@ static int write_sdp(const struct sdp_session *s, int stream,
 	for (unsigned i = 0; i < s->nmedia; i++) {
 		e.m[i].port = (int)i == stream ? port : 0;
 		e.m[i].strip_ice = true;
+		e.m[i].replace_crypto = true;
+		if ((int)i == stream) {
+			e.m[i].proto = proto;
+			if (crypto) {
+				e.m[i].crypto[0] = crypto;
+				e.m[i].ncrypto = 1;
+			}
+		}
 	}
 	mbuf_init(&mb, buf, cap);
 	if (sdp_write(s, &e, &mb))
 		return ENOSPC;
 	*len = mb.len;
+	return 0;
+}
+
+/* SRTP on leg: the phone's key for what it sends, ours for the rest. */
+static void leg_srtp(struct sip_server *srv, struct proxy_media *pm,
+		     unsigned leg, const struct sdes_crypto *peer)
+{
+	struct relay_srtp rs;
+
+	memset(&rs, 0, sizeof(rs));
+	if (peer) {
+		rs.on = true;
+		rs.suite = peer->suite;
+		memcpy(rs.rx_key, peer->key, peer->key_len);
+		memcpy(rs.tx_key, pm->info.relay_key[leg], sizeof(rs.tx_key));
+	}
+	media_session_srtp(srv->svc->media, pm->id, leg, &rs);
+	OPENSSL_cleanse(&rs, sizeof(rs));
+}
+
+/* Our a=crypto value for leg, with the tag the offer chose. */
+static void our_crypto(const struct proxy_media *pm, unsigned leg,
+		       uint32_t tag, char out[SDES_ATTR_MAX])
+{
+	struct sdes_crypto c;
+
+	memset(&c, 0, sizeof(c));
+	c.tag = tag;
+	c.suite = (enum sdes_suite)pm->info.suite;
+	c.key_len = (uint8_t)(sdes_suite_info(c.suite)->key_len +
+			      sdes_suite_info(c.suite)->salt_len);
+	memcpy(c.key, pm->info.relay_key[leg], c.key_len);
+	sdes_format(&c, out);
+	OPENSSL_cleanse(&c, sizeof(c));
+}
+
+/* The protocol without SRTP ("RTP/SAVPF" -> "RTP/AVPF"). */
+static const char *plain_proto(const struct pl *p)
+{
+	return p->l && p->p[p->l - 1] == 'F' ? "RTP/AVPF" : "RTP/AVP";
+}
+
+/* Keep the session's state for later offers. */
+static void save_info(struct sip_server *srv, struct proxy_media *pm)
+{
+	struct pl cid = pl_make(pm->callid, pm->callid_len);
+
+	if (pm->callid_len)
+		(void)media_calls_put(srv->svc->calls, &cid, &pm->info);
+}
+
+/* An offer from leg_in in s: the relay set up for leg_in, and the offer
+ * for the other leg written into pm->body.  0 or a status. */
+static int take_offer(struct sip_server *srv, struct proxy_media *pm,
+		      const struct sdp_session *s, bool in_tls, bool out_tls,
+		      bool initial)
+{
+	const struct sdp_media *m = &s->m[pm->stream];
+	unsigned out = 1 - pm->leg_in;
+	char crypto[SDES_ATTR_MAX];
+	const char *proto = NULL, *our = NULL;
+	struct sdes_crypto c;
+	struct vs_sockaddr peer;
+
+	if (is_savp(&m->proto)) {
+		if (!pick_crypto(s, pm->stream, &c)) {
+			vs_stat_inc(srv->stats, VS_STAT_MEDIA_SRTP_REFUSED);
+			return 488; /* no key we can use */
+		}
+		if (!in_tls && !srv->cfg->media_sdes_over_plain) {
+			vs_stat_inc(srv->stats, VS_STAT_MEDIA_SRTP_REFUSED);
+			return 488; /* our key would cross the wire in clear */
+		}
+		if (!pm->info.srtp_call) {
+			pm->info.srtp_call = true;
+			if (vs_random(pm->info.relay_key, sizeof(pm->info.relay_key)))
+				return 500;
+			pm->info.srtp[out] =
+				out_tls || srv->cfg->media_sdes_over_plain;
+		}
+		pm->info.suite = (uint8_t)c.suite;
+		pm->info.srtp[pm->leg_in] = true;
+		pm->in_tag = c.tag;
+		leg_srtp(srv, pm, pm->leg_in, &c);
+		OPENSSL_cleanse(&c, sizeof(c));
+	} else {
+		if (initial && srv->cfg->media_srtp_required) {
+			vs_stat_inc(srv->stats, VS_STAT_MEDIA_SRTP_REFUSED);
+			return 488;
+		}
+		pm->info.srtp[pm->leg_in] = false;
+		leg_srtp(srv, pm, pm->leg_in, NULL);
+	}
+	snprintf(pm->in_proto, sizeof(pm->in_proto), "%.*s", (int)m->proto.l,
+		 m->proto.p);
+	if (pm->info.srtp[out]) {
+		our_crypto(pm, out, 1, crypto);
+		our = crypto;
+		proto = is_savp(&m->proto) ? NULL : "RTP/SAVP";
+	} else if (is_savp(&m->proto)) {
+		proto = plain_proto(&m->proto);
+	}
+	if (sdp_peer(s, pm->stream, &peer))
+		media_session_expect(srv->svc->media, pm->id, pm->leg_in, &peer,
+				     NULL);
+	else /* hold (c=0.0.0.0) or a host name */
+		media_session_expect(srv->svc->media, pm->id, pm->leg_in, NULL,
+				     NULL);
+	pm->body = malloc(SDP_OUT_MAX);
+	if (!pm->body ||
+	    write_sdp(s, pm->stream, pm, pm->ports[out], proto, our, pm->body,
+		      SDP_OUT_MAX, &pm->body_len))
+		return 500;
+	OPENSSL_cleanse(crypto, sizeof(crypto));
+	save_info(srv, pm);
 	return 0;
 }
 
@@ -80,25 +228,25 @@ static bool session_alive(void *arg, uint32_t id)
 }
 
 int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
-		      const struct vs_flow *flow, struct proxy_media *pm)
+		      const struct vs_flow *flow, bool out_tls,
+		      struct proxy_media *pm)
 {
 	struct media_relay *r = srv->svc ? srv->svc->media : NULL;
 	static __thread struct sdp_session s;
 	struct relay_leg_conf legs[RELAY_LEGS];
 	struct vs_sockaddr peer;
-	enum sdp_error se;
-	int err;
+	int err, status;
 
 	memset(pm, 0, sizeof(*pm));
 	if (!r || !m->body.l)
 		return 0;
-	se = sdp_parse(m->body.p, m->body.l, &s);
-	if (se != SDP_OK) {
+	if (sdp_parse(m->body.p, m->body.l, &s) != SDP_OK) {
 		vs_stat_inc(srv->stats, VS_STAT_MEDIA_BAD_SDP);
 		return 488;
 	}
 	pm->stream = rtp_stream(&s);
-	if (pm->stream < 0 || !sdp_peer(&s, pm->stream, &peer)) {
+	if (pm->stream < 0 || !sdp_peer(&s, pm->stream, &peer) ||
+	    m->call_id.l > MEDIA_CALLID_MAX) {
 		/* No RTP stream with an address we can relay to: letting it
 		 * through would let media go around the relay. */
 		vs_stat_inc(srv->stats, VS_STAT_MEDIA_NOT_RELAYED);
@@ -125,8 +273,6 @@ int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
 	legs[1].bind = legs[0].bind;
 	vs_sa_ip_str(&legs[0].bind, pm->addr, sizeof(pm->addr));
 	pm->af = legs[0].bind.u.sa.sa_family == AF_INET6 ? 6 : 4;
-	if (m->call_id.l > MEDIA_CALLID_MAX)
-		return 488;
 	err = media_session_create(r, legs, &pm->id, pm->ports);
 	if (err) {
 		vs_stat_inc(srv->stats, VS_STAT_MEDIA_FULL);
@@ -136,52 +282,47 @@ int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
 		pm->id = 0;
 		return 503;
 	}
-	media_session_expect(r, pm->id, 0, &peer, NULL);
-	pm->body = malloc(SDP_OUT_MAX);
-	if (!pm->body ||
-	    write_sdp(&s, pm->stream, pm, pm->ports[1], pm->body, SDP_OUT_MAX,
-		      &pm->body_len)) {
-		proxy_media_end(srv, pm);
-		return 500;
-	}
 	memcpy(pm->callid, m->call_id.p, m->call_id.l);
 	pm->callid_len = (uint8_t)m->call_id.l;
+	pm->info.id = pm->id;
+	pm->info.ports[0] = pm->ports[0];
+	pm->info.ports[1] = pm->ports[1];
+	pm->info.af = pm->af;
+	memcpy(pm->info.addr, pm->addr, sizeof(pm->info.addr));
+	if (m->from.tag.l <= MEDIA_TAG_MAX) {
+		memcpy(pm->info.caller_tag, m->from.tag.p, m->from.tag.l);
+		pm->info.caller_tag_len = (uint8_t)m->from.tag.l;
+	}
 	{
 		struct pl cid = pl_make(pm->callid, pm->callid_len);
-		struct media_call_info info;
-		memset(&info, 0, sizeof(info));
-		info.id = pm->id;
-		info.ports[0] = pm->ports[0];
-		info.ports[1] = pm->ports[1];
-		info.af = pm->af;
-		memcpy(info.addr, pm->addr, sizeof(info.addr));
-		if (m->from.tag.l <= MEDIA_TAG_MAX) {
-			memcpy(info.caller_tag, m->from.tag.p, m->from.tag.l);
-			info.caller_tag_len = (uint8_t)m->from.tag.l;
-		}
-		int e = media_calls_put(srv->svc->calls, &cid, &info);
+		int e = media_calls_put(srv->svc->calls, &cid, &pm->info);
 		if (e == ENOSPC &&
 		    media_calls_sweep(srv->svc->calls, session_alive, r))
-			e = media_calls_put(srv->svc->calls, &cid, &info);
+			e = media_calls_put(srv->svc->calls, &cid, &pm->info);
 		if (e) {
 			proxy_media_end(srv, pm);
 			return 503;
 		}
+	}
+	status = take_offer(srv, pm, &s, flow->tp == VS_TP_TLS, out_tls, true);
+	if (status) {
+		proxy_media_end(srv, pm);
+		return status;
 	}
 	vs_stat_inc(srv->stats, VS_STAT_MEDIA_SESSIONS);
 	return 0;
 }
 
 int proxy_media_reoffer(struct sip_server *srv, const struct sip_msg *m,
+			const struct vs_flow *flow, bool out_tls,
 			struct proxy_media *pm)
 {
 	static __thread struct sdp_session s;
-	struct media_call_info info;
-	struct vs_sockaddr peer;
+	int status;
 
 	memset(pm, 0, sizeof(pm[0]));
 	if (!srv->svc || !srv->svc->media || !m->body.l ||
-	    !media_calls_get(srv->svc->calls, &m->call_id, false, &info))
+	    !media_calls_get(srv->svc->calls, &m->call_id, false, &pm->info))
 		return 0;
 	if (sdp_parse(m->body.p, m->body.l, &s) != SDP_OK) {
 		vs_stat_inc(srv->stats, VS_STAT_MEDIA_BAD_SDP);
@@ -192,31 +333,25 @@ int proxy_media_reoffer(struct sip_server *srv, const struct sip_msg *m,
 		vs_stat_inc(srv->stats, VS_STAT_MEDIA_NOT_RELAYED);
 		return 488;
 	}
-	pm->id = info.id;
-	pm->ports[0] = info.ports[0];
-	pm->ports[1] = info.ports[1];
-	pm->af = info.af;
-	memcpy(pm->addr, info.addr, sizeof(pm->addr));
+	pm->id = pm->info.id;
+	pm->ports[0] = pm->info.ports[0];
+	pm->ports[1] = pm->info.ports[1];
+	pm->af = pm->info.af;
+	memcpy(pm->addr, pm->info.addr, sizeof(pm->addr));
+	memcpy(pm->callid, m->call_id.p, m->call_id.l);
+	pm->callid_len = (uint8_t)m->call_id.l;
 	/* Who offers: the caller (its From tag) or the callee. */
-	pm->leg_in = !(m->from.tag.l == info.caller_tag_len &&
-		       !memcmp(m->from.tag.p, info.caller_tag, info.caller_tag_len));
+	pm->leg_in = !(m->from.tag.l == pm->info.caller_tag_len &&
+		       !memcmp(m->from.tag.p, pm->info.caller_tag,
+			       pm->info.caller_tag_len));
 	pm->established = true; /* a failed re-offer does not end the call */
-	if (sdp_peer(&s, pm->stream, &peer))
-		media_session_expect(srv->svc->media, pm->id, pm->leg_in, &peer,
-				     NULL);
-	else
-		media_session_expect(srv->svc->media, pm->id, pm->leg_in, NULL,
-				     NULL); /* hold (c=0.0.0.0) or a host name */
-	pm->body = malloc(SDP_OUT_MAX);
-	if (!pm->body ||
-	    write_sdp(&s, pm->stream, pm, pm->ports[1 - pm->leg_in], pm->body,
-		      SDP_OUT_MAX, &pm->body_len)) {
+	status = take_offer(srv, pm, &s, flow->tp == VS_TP_TLS, out_tls, false);
+	if (status) {
 		free(pm->body);
 		pm->body = NULL;
 		pm->id = 0;
-		return 500;
 	}
-	return 0;
+	return status;
 }
 
 bool proxy_media_answer(struct sip_server *srv, struct proxy_media *pm,
@@ -224,23 +359,46 @@ bool proxy_media_answer(struct sip_server *srv, struct proxy_media *pm,
 			size_t *len)
 {
 	static __thread struct sdp_session s;
+	unsigned out = 1 - pm->leg_in;
+	char crypto[SDES_ATTR_MAX];
+	const char *proto = NULL, *our = NULL;
 	struct vs_sockaddr peer;
+	struct sdes_crypto c;
+	const struct sdp_media *m;
+	bool ok;
 
 	if (!pm->id || !resp->body.l ||
 	    sdp_parse(resp->body.p, resp->body.l, &s) != SDP_OK ||
 	    pm->stream >= (int)s.nmedia) {
 		return false;
 	}
-	if (s.m[pm->stream].port && sdp_peer(&s, pm->stream, &peer))
-		media_session_expect(srv->svc->media, pm->id, 1 - pm->leg_in,
-				     &peer, NULL);
+	m = &s.m[pm->stream];
+	/* The answering leg: SRTP if we offered it and it answered a key. */
+	if (pm->info.srtp[out] && pick_crypto(&s, pm->stream, &c)) {
+		leg_srtp(srv, pm, out, &c);
+		OPENSSL_cleanse(&c, sizeof(c));
+	} else {
+		pm->info.srtp[out] = false;
+		leg_srtp(srv, pm, out, NULL);
+	}
+	if (m->port && sdp_peer(&s, pm->stream, &peer))
+		media_session_expect(srv->svc->media, pm->id, out, &peer, NULL);
 	else
-		media_session_expect(srv->svc->media, pm->id, 1 - pm->leg_in,
-				     NULL, NULL); /* refused or held */
+		media_session_expect(srv->svc->media, pm->id, out, NULL,
+				     NULL); /* refused or held */
 	media_session_open(srv->svc->media, pm->id);
-	return write_sdp(&s, pm->stream, pm,
-			 s.m[pm->stream].port ? pm->ports[pm->leg_in] : 0, buf,
-			 cap, len) == 0;
+	save_info(srv, pm);
+	/* For the offerer: its own protocol, and our key if it spoke SRTP. */
+	if (pm->info.srtp[pm->leg_in]) {
+		our_crypto(pm, pm->leg_in, pm->in_tag, crypto);
+		our = crypto;
+	}
+	if (pm->in_proto[0])
+		proto = pm->in_proto;
+	ok = write_sdp(&s, pm->stream, pm, m->port ? pm->ports[pm->leg_in] : 0,
+		       proto, our, buf, cap, len) == 0;
+	OPENSSL_cleanse(crypto, sizeof(crypto));
+	return ok;
 }
 
 void proxy_media_end(struct sip_server *srv, struct proxy_media *pm)
@@ -255,6 +413,7 @@ void proxy_media_end(struct sip_server *srv, struct proxy_media *pm)
 	pm->id = 0;
 	free(pm->body);
 	pm->body = NULL;
+	OPENSSL_cleanse(&pm->info, sizeof(pm->info));
 }
 
 void proxy_media_bye(struct sip_server *srv, const struct pl *callid)

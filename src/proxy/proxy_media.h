@@ -8,8 +8,14 @@
  * This release relays the first RTP stream of an offer; any other media
  * section is refused (port 0), ICE attributes are removed (candidates
  * would let media go around the relay), and both legs use the address of
- * the listener the INVITE came in on.  SRTP passes through unchanged
- * (the phones' own keys): per-leg SRTP policy comes next (docs/media.md).
+ * the listener the INVITE came in on.
+ *
+ * SRTP (SDES): never passed through.  A leg whose phone offers or answers
+ * SRTP gets it with the phone's key for what it sends and a fresh random
+ * key of the relay's for what it receives, so no phone learns another's
+ * key; the relay bridges.  The callee is offered SRTP when the caller
+ * offered it (media.srtp = "required" refuses plain offers), and keys go
+ * only over TLS unless media.sdes_over_plain allows otherwise.
  */
 #ifndef VS_PROXY_PROXY_MEDIA_H
 #define VS_PROXY_PROXY_MEDIA_H
@@ -33,19 +39,25 @@ struct proxy_media {
 	uint8_t callid_len;
 	char *body;	   /* the offer as the callee sees it */
 	size_t body_len;
+	struct media_call_info info; /* as in the Call-ID table */
+	uint32_t in_tag;   /* the offerer's chosen a=crypto tag */
+	char in_proto[16]; /* the offerer's protocol */
 };
 
-/* An initial INVITE m from flow: 0 with pm->id 0 when there is nothing
+/* An initial INVITE m from flow (out_tls: every target is reached over
+ * TLS, so our SDES key for the callee may go): 0 with pm->id 0 when there is nothing
  * to relay (no relay, no body); 0 with pm->id set and pm->body the
  * rewritten offer; or a status to answer with (488: unusable SDP, 503:
  * the relay is full). */
 int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
-		      const struct vs_flow *flow, struct proxy_media *pm);
+		      const struct vs_flow *flow, bool out_tls,
+		      struct proxy_media *pm);
 /* A later offer in the dialog (re-INVITE or UPDATE with SDP, m has a
  * To tag): the same session, the offering side re-expected where it now
  * says (hold: nowhere), the offer rewritten for the other side.  Same
  * returns as proxy_media_offer; pm->id 0 when the call has no session. */
 int proxy_media_reoffer(struct sip_server *srv, const struct sip_msg *m,
+			const struct vs_flow *flow, bool out_tls,
 			struct proxy_media *pm);
 /* A response with an answer: the relay expects the callee where it says,
  * opens, and the answer for the caller goes to buf (true). */
