@@ -372,6 +372,15 @@ static void test_media(void **state)
 	assert_true(cfg.media_enabled);
 	assert_int_equal(cfg.media_port_max, 40009);
 	assert_int_equal(cfg.media_latch, 1);
+	assert_false(cfg.media_srtp_required);
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "media = { srtp = \"required\"; sdes_over_plain = true; timeout = 0; };\n"), 0);
+	assert_true(cfg.media_srtp_required);
+	assert_true(cfg.media_sdes_over_plain);
+	assert_int_equal(cfg.media_timeout, 0);
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "media = {\n srtp = \"always\"; };\n"), -1);
+	assert_err_at(3, "media srtp 'always'");
 	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
 			      "media = {\n latch = \"any\"; };\n"), -1);
 	assert_err_at(3, "media latch 'any'");
