@@ -206,3 +206,23 @@ class Call:
         branch, From, To, Call-ID and CSeq number."""
         self.ua.send(build(self.ua, "CANCEL", self.target, self.frm, self.to, self.callid,
                            self.cseq, self.branch))
+
+
+def with_body(msg, body):
+    """msg (built with Content-Length: 0) carrying an SDP body instead."""
+    return msg.replace(b"Content-Length: 0\r\n\r\n",
+                       b"Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s"
+                       % (len(body), body.encode()))
+
+
+class SdpCall(Call):
+    """A Call whose INVITEs carry the SDP offer in self.body."""
+    body = ""
+
+    def send_invite(self, extra=""):
+        self.cseq += 1
+        self.branch = new_branch()
+        self.invite = with_body(build(self.ua, "INVITE", self.target, self.frm, self.to,
+                                      self.callid, self.cseq, self.branch,
+                                      self.contact + extra), self.body)
+        self.ua.send(self.invite)

@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vstest import Checks, Daemon
 from sipua import UA, status
 import callkit
-from callkit import is_req, recv_match, response
+from callkit import SdpCall, is_req, recv_match, response, with_body
 
 PORT, A_SIP, A_RTP, B_SIP, B_RTP = 5290, 5291, 5292, 5293, 5294
 DOMAIN = "example.test"
@@ -28,24 +28,6 @@ c = Checks("media_calls")
 def sdp(port, ip="127.0.0.1", extra=""):
     return ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
             "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n%s" % (ip, ip, port, extra))
-
-
-def with_body(msg, body):
-    return msg.replace(b"Content-Length: 0\r\n\r\n",
-                       b"Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s"
-                       % (len(body), body.encode()))
-
-
-class SdpCall(callkit.Call):
-    body = ""
-
-    def send_invite(self, extra=""):
-        self.cseq += 1
-        self.branch = callkit.new_branch()
-        self.invite = with_body(callkit.build(self.ua, "INVITE", self.target, self.frm, self.to,
-                                              self.callid, self.cseq, self.branch,
-                                              self.contact + extra), self.body)
-        self.ua.send(self.invite)
 
 
 def media_of(msg):

@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vstest import Checks, Daemon
 from sipua import UA, status
 import callkit
-from callkit import is_req, recv_match, response
+from callkit import SdpCall, is_req, recv_match, response, with_body
 
 PORT, A_SIP, A_RTP, B_SIP, B_RTP = 5295, 5296, 5297, 5298, 5299
 DOMAIN = "example.test"
@@ -42,24 +42,6 @@ def sdp(port, savp=True, key=None, tag=7):
     if key:
         s += "a=crypto:%d %s inline:%s\r\n" % (tag, SUITE, key)
     return s
-
-
-def with_body(msg, body):
-    return msg.replace(b"Content-Length: 0\r\n\r\n",
-                       b"Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s"
-                       % (len(body), body.encode()))
-
-
-class SdpCall(callkit.Call):
-    body = ""
-
-    def send_invite(self, extra=""):
-        self.cseq += 1
-        self.branch = callkit.new_branch()
-        self.invite = with_body(callkit.build(self.ua, "INVITE", self.target, self.frm, self.to,
-                                              self.callid, self.cseq, self.branch,
-                                              self.contact + extra), self.body)
-        self.ua.send(self.invite)
 
 
 def sdp_of(msg):
