@@ -231,6 +231,20 @@ static void write_stats(struct run *r, FILE *f)
 		r->d.media ? 2 * media_relay_ports_in_use(r->d.media) : 0);
 	fprintf(f, "media.timeouts %llu\n",
 		r->d.media ? (unsigned long long)media_relay_timeouts(r->d.media) : 0ull);
+	{
+		struct relay_leg_stats t;
+		memset(&t, 0, sizeof(t));
+		if (r->d.media)
+			media_relay_totals(r->d.media, &t);
+		fprintf(f, "media.forwarded %llu\nmedia.drop.closed %llu\n"
+			   "media.drop.wrong_source %llu\nmedia.drop.srtp_auth %llu\n"
+			   "media.drop.other %llu\n",
+			(unsigned long long)t.forwarded,
+			(unsigned long long)t.drop_closed,
+			(unsigned long long)t.drop_source,
+			(unsigned long long)t.drop_auth,
+			(unsigned long long)t.drop_other);
+	}
 	fprintf(f, "log.suppressed %llu\n",
 		(unsigned long long)vs_log_suppressed_total());
 	if (r->d.writer) {

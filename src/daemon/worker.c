@@ -297,6 +297,28 @@ static void sweep_timer(struct timer *t, void *arg)
 	timer_start(&w->wheel, t, w->now_ms, SWEEP_MS, sweep_timer, w);
 }
 
+/* The relay saw media from a source that is not the leg's peer, or SRTP
+ * that did not authenticate (at most once a second per leg). */
+static void media_injection(void *arg, const struct vs_sockaddr *src,
+			    const char *why, uint64_t dropped)
+{
+	struct vs_daemon *d = arg;
+	char ip[VS_IPSTR_MAX], detail[80];
+	struct vs_event e;
+
+	memset(&e, 0, sizeof(e));
+	vs_sa_ip_str(src, ip, sizeof(ip));
+	snprintf(detail, sizeof(detail), "%llu packets dropped on this call leg",
+		 (unsigned long long)dropped);
+	e.type = VS_EVENT_MEDIA_INJECTION;
+	e.source = ip;
+	e.port = vs_sa_port(src);
+	e.reason = why;
+	e.detail = detail;
+	e.detail_len = strlen(detail);
+	vs_event_emit(&d->events, &e);
+}
+
 int vs_daemon_services_start(struct vs_daemon *d, const struct vs_config *cfg,
 			     char *err, size_t errlen)
 {
@@ -326,11 +348,14 @@ int vs_daemon_services_start(struct vs_daemon *d, const struct vs_config *cfg,
 	d->svc.nc = &d->nc;
 	d->svc.aliases = &d->aliases;
 	d->svc.started = (uint64_t)time(NULL);
+	/* The shield first: it opens the events file the relay reports to. */
+	if (vs_daemon_shield_start(d, cfg, err, errlen))
+		return -1;
 	if (cfg->media_enabled) {
 		struct relay_conf rc = {(uint16_t)cfg->media_port_min,
 					(uint16_t)cfg->media_port_max,
 					cfg->media_max_sessions,
-					cfg->media_timeout};
+					cfg->media_timeout, media_injection, d};
 		if (media_calls_init(&d->calls, cfg->media_max_sessions)) {
 			snprintf(err, errlen, "out of memory for media.max_sessions");
 			return -1;
@@ -344,7 +369,7 @@ int vs_daemon_services_start(struct vs_daemon *d, const struct vs_config *cfg,
 		       cfg->media_port_min, cfg->media_port_max,
 		       cfg->media_max_sessions);
 	}
-	return vs_daemon_shield_start(d, cfg, err, errlen);
+	return 0;
 }
 
 void vs_daemon_services_stop(struct vs_daemon *d)

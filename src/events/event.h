@@ -35,7 +35,8 @@
 	X(ZONE_DENY, "zone_deny")                                              \
 	X(SPIT, "spit_block")                                                  \
 	X(FRAUD, "fraud_limit")                                                \
-	X(TLS_FAILURE, "tls_failure")
+	X(TLS_FAILURE, "tls_failure")                                          \
+	X(MEDIA_INJECTION, "media_injection")
 
 enum vs_event_type {
 #define X(id, name) VS_EVENT_##id,

@@ -47,6 +47,7 @@ struct leg {
 	bool srtp;
 	struct vs_srtp rx, tx;
 	struct relay_leg_stats st;
+	uint64_t reported_ms; /* last injection report for this leg */
 };
 
 struct session {
@@ -79,6 +80,10 @@ struct media_relay {
 	struct cmd *cmds, *cmds_tail;
 	uint64_t timeout_ms;
 	uint64_t timeouts;
+	struct relay_leg_stats total; /* all sessions, since start */
+	void (*injection)(void *, const struct vs_sockaddr *, const char *,
+			  uint64_t);
+	void *injection_arg;
 };
 
 static uint64_t mono_ms(void)
@@ -227,6 +232,17 @@ static void run_cmd(struct media_relay *r, struct cmd *c)
 	}
 }
 
+/* An injection attempt on leg l: told at most once a second per leg. */
+static void report(struct media_relay *r, struct leg *l,
+		   const struct vs_sockaddr *src, const char *why,
+		   uint64_t dropped, uint64_t now_ms)
+{
+	if (!r->injection || now_ms - l->reported_ms < 1000)
+		return;
+	l->reported_ms = now_ms;
+	r->injection(r->injection_arg, src, why, dropped);
+}
+
 /* One packet from leg li's phone on socket kind k. */
 static void relay_packet(struct media_relay *r, struct session *s, unsigned li,
 			 unsigned k, uint8_t *buf, size_t len,
@@ -236,25 +252,34 @@ static void relay_packet(struct media_relay *r, struct session *s, unsigned li,
 	struct vs_sockaddr dst;
 	enum vs_srtp_result sr;
 
-	(void)r;
 	switch (pinhole_check(&in->pin[k], src)) {
 	case PIN_DROP_CLOSED:
 		bump(&in->st.drop_closed);
+		bump(&r->total.drop_closed);
 		return;
 	case PIN_DROP_SOURCE:
 		bump(&in->st.drop_source);
+		bump(&r->total.drop_source);
+		report(r, in, src, "wrong_source", in->st.drop_source, now_ms);
 		return;
 	case PIN_ACCEPT:
 		break;
 	}
 	bump(&in->st.rx);
+	bump(&r->total.rx);
 	s->last_ms = now_ms;
 	if (in->srtp) {
 		sr = k == K_RTP ? vs_srtp_unprotect(&in->rx, buf, &len)
 				: vs_srtcp_unprotect(&in->rx, buf, &len);
+		if (sr == VS_SRTP_E_AUTH) {
+			bump(&in->st.drop_auth);
+			bump(&r->total.drop_auth);
+			report(r, in, src, "srtp_auth", in->st.drop_auth, now_ms);
+			return;
+		}
 		if (sr != VS_SRTP_OK) {
-			bump(sr == VS_SRTP_E_AUTH ? &in->st.drop_auth
-						  : &in->st.drop_other);
+			bump(&in->st.drop_other);
+			bump(&r->total.drop_other);
 			return;
 		}
 	}
@@ -263,15 +288,18 @@ static void relay_packet(struct media_relay *r, struct session *s, unsigned li,
 				: vs_srtcp_protect(&out->tx, buf, &len, PKT_BUF);
 		if (sr != VS_SRTP_OK) {
 			bump(&in->st.drop_other);
+			bump(&r->total.drop_other);
 			return;
 		}
 	}
 	if (!pinhole_dest(&out->pin[k], &dst) ||
 	    sendto(out->s[k].fd, buf, len, MSG_DONTWAIT, &dst.u.sa, dst.len) < 0) {
 		bump(&in->st.drop_other);
+		bump(&r->total.drop_other);
 		return;
 	}
 	bump(&in->st.forwarded);
+	bump(&r->total.forwarded);
 }
 
 static void *media_main(void *arg)
@@ -372,6 +400,8 @@ struct media_relay *media_relay_start(const struct relay_conf *conf, char *err,
 	}
 	r->nslots = conf->max_sessions;
 	r->timeout_ms = (uint64_t)conf->timeout_s * 1000;
+	r->injection = conf->injection;
+	r->injection_arg = conf->injection_arg;
 	r->slots = calloc(r->nslots, sizeof(*r->slots));
 	r->ep = epoll_create1(EPOLL_CLOEXEC);
 	r->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -598,6 +628,16 @@ bool media_session_alive(struct media_relay *r, uint32_t id)
 	alive = s && s->reserved;
 	pthread_mutex_unlock(&r->slots_lock);
 	return alive;
+}
+
+void media_relay_totals(struct media_relay *r, struct relay_leg_stats *out)
+{
+	out->rx = __atomic_load_n(&r->total.rx, __ATOMIC_RELAXED);
+	out->forwarded = __atomic_load_n(&r->total.forwarded, __ATOMIC_RELAXED);
+	out->drop_closed = __atomic_load_n(&r->total.drop_closed, __ATOMIC_RELAXED);
+	out->drop_source = __atomic_load_n(&r->total.drop_source, __ATOMIC_RELAXED);
+	out->drop_auth = __atomic_load_n(&r->total.drop_auth, __ATOMIC_RELAXED);
+	out->drop_other = __atomic_load_n(&r->total.drop_other, __ATOMIC_RELAXED);
 }
 
 uint64_t media_relay_timeouts(struct media_relay *r)

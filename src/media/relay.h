@@ -33,6 +33,12 @@ struct relay_conf {
 	uint32_t max_sessions;
 	uint32_t timeout_s; /* a session with no media accepted for this long
 			       is closed (its ports freed); 0: never */
+	/* Told of injection attempts (a packet from a source that is not the
+	 * leg's peer, or SRTP that does not authenticate): at most once a
+	 * second per leg, from the media thread.  NULL: nobody. */
+	void (*injection)(void *arg, const struct vs_sockaddr *src,
+			  const char *why, uint64_t dropped);
+	void *injection_arg;
 };
 
 /* SRTP on one leg: rx unprotects what the leg's phone sends, tx protects
@@ -89,6 +95,8 @@ int media_session_close(struct media_relay *r, uint32_t id);
 int media_session_stats(struct media_relay *r, uint32_t id,
 			struct relay_leg_stats out[RELAY_LEGS]);
 uint32_t media_relay_sessions(struct media_relay *r);
+/* Counters over all sessions since start (what each leg's phone sent). */
+void media_relay_totals(struct media_relay *r, struct relay_leg_stats *out);
 /* Is session id still alive (not closed, not timed out)? */
 bool media_session_alive(struct media_relay *r, uint32_t id);
 /* Sessions closed for lack of media (relay_conf.timeout_s). */

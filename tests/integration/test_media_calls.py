@@ -108,6 +108,14 @@ try:
     evil.sendto(rtp(5), ("127.0.0.1", relay_b))
     c.check("RTP injected from a third address is forwarded to nobody",
             got(a_rtp) is None and got(b_rtp) is None)
+    st = d.stats()
+    c.check("counted: media.drop.wrong_source 2, media.forwarded 2",
+            st.get("media.drop.wrong_source") == 2 and st.get("media.forwarded") == 2,
+            {k: v for k, v in st.items() if k.startswith("media.")})
+    ev = open(os.path.join(d.state, "voipshield-events.log")).read()
+    c.check("and reported as a media_injection security event from 127.0.0.2",
+            re.search(r'"event":"media_injection","source":"127\.0\.0\.2".*"reason":"wrong_source"',
+                      ev) is not None, ev[-400:])
     # Hold from alice (re-INVITE, a=sendonly), then resume from bob: the
     # same relay ports in every SDP, and media flows after both.
     route = "".join("Route: %s\r\n" % x for x in call.route)

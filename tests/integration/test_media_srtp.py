@@ -142,6 +142,9 @@ try:
     forged[-1] ^= 1
     a_rtp.sendto(bytes(forged), ("127.0.0.1", relay_a))
     c.check("a forged SRTP packet from alice's own address is dropped", got(b_rtp, 0.5) is None)
+    c.check("counted in media.drop.srtp_auth and reported as media_injection (srtp_auth)",
+            d.stats().get("media.drop.srtp_auth") == 1 and
+            '"reason":"srtp_auth"' in open(os.path.join(d.state, "voipshield-events.log")).read())
     hang_up(alice, bob, cl)
 
     # --- 2. SRTP to plain RTP ---------------------------------------------------
