@@ -314,7 +314,7 @@ static void ctx_unref(struct proxy_ctx *ctx)
 	if (ctx->media.id && !ctx->media.established)
 		proxy_media_end(ctx->srv, &ctx->media); /* the call failed */
 	else
-		free(ctx->media.body);
+		proxy_media_free_body(&ctx->media);
 	if (ctx->st) {
 		if (ctx->st->user == ctx)
 			ctx->st->user = NULL;

@@ -347,8 +347,7 @@ int proxy_media_reoffer(struct sip_server *srv, const struct sip_msg *m,
 	pm->established = true; /* a failed re-offer does not end the call */
 	status = take_offer(srv, pm, &s, flow->tp == VS_TP_TLS, out_tls, false);
 	if (status) {
-		free(pm->body);
-		pm->body = NULL;
+		proxy_media_free_body(pm);
 		pm->id = 0;
 	}
 	return status;
@@ -411,9 +410,17 @@ void proxy_media_end(struct sip_server *srv, struct proxy_media *pm)
 		media_session_close(srv->svc->media, pm->id);
 	}
 	pm->id = 0;
+	proxy_media_free_body(pm);
+	OPENSSL_cleanse(&pm->info, sizeof(pm->info));
+}
+
+void proxy_media_free_body(struct proxy_media *pm)
+{
+	if (pm->body) /* it may hold the relay's SRTP key */
+		OPENSSL_cleanse(pm->body, pm->body_len);
 	free(pm->body);
 	pm->body = NULL;
-	OPENSSL_cleanse(&pm->info, sizeof(pm->info));
+	OPENSSL_cleanse(&pm->info.relay_key, sizeof(pm->info.relay_key));
 }
 
 void proxy_media_bye(struct sip_server *srv, const struct pl *callid)

@@ -66,6 +66,9 @@ bool proxy_media_answer(struct sip_server *srv, struct proxy_media *pm,
 			size_t *len);
 /* The call's relay session ends (the INVITE failed, or was cancelled). */
 void proxy_media_end(struct sip_server *srv, struct proxy_media *pm);
+/* Free the rewritten offer and wipe the keys this exchange held (once
+ * the transaction is over; the Call-ID table keeps the session's). */
+void proxy_media_free_body(struct proxy_media *pm);
 /* A BYE for callid: its session ends. */
 void proxy_media_bye(struct sip_server *srv, const struct pl *callid);
 
