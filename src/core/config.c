@@ -86,6 +86,7 @@ void vs_config_defaults(struct vs_config *cfg)
 	cfg->media_port_max = 39999;
 	cfg->media_max_sessions = 2000;
 	cfg->media_timeout = 120;
+	cfg->media_srtp = VS_SRTP_OPTIONAL;
 	vs_config_shield_defaults(cfg);
 	vs_config_policy_defaults(cfg);
 }
@@ -633,6 +634,24 @@ static void load_tls(struct loader *ld, const config_t *c,
 		error_at(ld, g, "tls needs both 'client_cert' and 'client_key', or neither");
 }
 
+void get_srtp_policy(struct loader *ld, const config_setting_t *g,
+		     uint8_t *out)
+{
+	static const char *const names[] = {"plain", "optional", "required"};
+	char v[16];
+
+	if (!config_setting_get_member(g, "srtp"))
+		return;
+	get_string(ld, g, "srtp", v, sizeof(v));
+	for (uint8_t i = 0; i < 3; i++)
+		if (!strcmp(v, names[i])) {
+			*out = i;
+			return;
+		}
+	error_at(ld, config_setting_get_member(g, "srtp"),
+		 "srtp '%s' is not \"plain\", \"optional\" or \"required\"", v);
+}
+
 static void load_media(struct loader *ld, const config_t *c,
 		       struct vs_config *cfg)
 {
@@ -650,15 +669,7 @@ static void load_media(struct loader *ld, const config_t *c,
 	get_uint(ld, g, "max_sessions", 1, 500000, &cfg->media_max_sessions);
 	get_uint(ld, g, "timeout", 0, 86400, &cfg->media_timeout);
 	get_bool(ld, g, "sdes_over_plain", &cfg->media_sdes_over_plain);
-	{
-		char v[16] = "optional";
-		get_string(ld, g, "srtp", v, sizeof(v));
-		if (!strcmp(v, "required"))
-			cfg->media_srtp_required = true;
-		else if (strcmp(v, "optional"))
-			error_at(ld, config_setting_get_member(g, "srtp"),
-				 "media srtp '%s' is not \"optional\" or \"required\"", v);
-	}
+	get_srtp_policy(ld, g, &cfg->media_srtp);
 	get_string(ld, g, "latch", latch, sizeof(latch));
 	if (!strcmp(latch, "ip"))
 		cfg->media_latch = 0;
@@ -972,6 +983,9 @@ int vs_config_load(const char *path, struct vs_config *cfg, char *err,
 		load_policy(&ld, &c, cfg);
 	if (!ld.failed)
 		load_media(&ld, &c, cfg);
+	for (unsigned i = 0; i < cfg->nzones; i++)
+		if (cfg->zones[i].srtp == VS_SRTP_UNSET)
+			cfg->zones[i].srtp = cfg->media_srtp;
 	config_destroy(&c);
 	return ld.failed ? -1 : 0;
 }

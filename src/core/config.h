@@ -90,6 +90,14 @@ struct vs_cidr {
 	bool v6;
 };
 
+/* SRTP on the media legs that face a zone (docs/media.md). */
+enum vs_srtp_policy {
+	VS_SRTP_PLAIN,	  /* plain RTP only: SRTP offers get 488 */
+	VS_SRTP_OPTIONAL, /* what the phone offers */
+	VS_SRTP_REQUIRED, /* SRTP only: plain offers get 488 */
+	VS_SRTP_UNSET = 0xff /* a zone without `srtp`: media.srtp */
+};
+
 /*
  * An access zone (threat T14): the listeners that face one network and
  * what may come in through them.
@@ -103,6 +111,7 @@ struct vs_zone {
 	uint32_t methods;   /* bit per enum sip_method (bit 0: unknown ones) */
 	bool auth;	    /* challenge requests from local users */
 	uint64_t routes;    /* bit per upstream route that may be reached */
+	uint8_t srtp;	    /* enum vs_srtp_policy of its calls' media legs */
 	int line;
 };
 
@@ -294,7 +303,7 @@ struct vs_config {
 	uint32_t media_max_sessions;
 	uint32_t media_timeout; /* s without media before a session goes */
 	uint8_t media_latch; /* enum pin_latch */
-	bool media_srtp_required;  /* plain offers get 488 */
+	uint8_t media_srtp; /* enum vs_srtp_policy of zones without one */
 	bool media_sdes_over_plain; /* SDES keys over UDP/TCP signaling */
 };
 

@@ -30,6 +30,10 @@ void get_string(struct loader *ld, const config_setting_t *g, const char *key,
 		char *dst, size_t size);
 void get_bool(struct loader *ld, const config_setting_t *g, const char *key,
 	      bool *dst);
+/* An `srtp` key ("plain", "optional", "required") into enum
+ * vs_srtp_policy; *out unchanged when the key is absent. */
+void get_srtp_policy(struct loader *ld, const config_setting_t *g,
+		     uint8_t *out);
 void get_uint(struct loader *ld, const config_setting_t *g, const char *key,
 	      uint32_t min, uint32_t max, uint32_t *dst);
 

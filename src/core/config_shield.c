@@ -21,6 +21,7 @@ static void zone_defaults(struct vs_zone *z)
 	z->methods = UINT32_MAX;
 	z->auth = true;
 	z->routes = UINT64_MAX;
+	z->srtp = VS_SRTP_UNSET;
 }
 
 /* Scanners are matched without regard to case: kept in lower case. */
@@ -122,7 +123,7 @@ static void load_zone(struct loader *ld, const config_setting_t *g,
 		      struct vs_config *cfg, struct vs_zone *z)
 {
 	static const char *const keys[] = {"name", "allow", "deny", "methods",
-					   "auth", "routes", NULL};
+					   "auth", "routes", "srtp", NULL};
 	const config_setting_t *l;
 
 	zone_defaults(z);
@@ -139,6 +140,7 @@ static void load_zone(struct loader *ld, const config_setting_t *g,
 	get_cidrs(ld, g, "allow", z->allow, &z->nallow);
 	get_cidrs(ld, g, "deny", z->deny, &z->ndeny);
 	get_bool(ld, g, "auth", &z->auth);
+	get_srtp_policy(ld, g, &z->srtp);
 	l = list_member(ld, g, "methods", SIP_METHOD_COUNT,
 			"[ \"REGISTER\", \"INVITE\", \"BYE\" ]");
 	if (l) {

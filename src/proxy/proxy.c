@@ -659,13 +659,17 @@ static bool forward(struct sip_server *srv, const struct sip_input *in,
 	if ((ctx->invite && !pl_isset(&m->to.tag)) ||
 	    ((ctx->invite || m->method == SIP_METHOD_UPDATE) &&
 	     pl_isset(&m->to.tag) && m->body.l)) {
-		bool out_tls = ntg > 0;
-		for (unsigned i = 0; i < ntg; i++)
-			out_tls = out_tls && tg[i].flow.tp == VS_TP_TLS;
+		struct proxy_media_side side = {.tls = ntg > 0,
+						 .srtp = VS_SRTP_PLAIN};
+		for (unsigned i = 0; i < ntg; i++) {
+			uint8_t p = shield_zone(srv->cfg, &tg[i].flow)->srtp;
+			side.tls = side.tls && tg[i].flow.tp == VS_TP_TLS;
+			side.srtp = p > side.srtp ? p : side.srtp;
+		}
 		int status = pl_isset(&m->to.tag)
-				     ? proxy_media_reoffer(srv, m, in->flow, out_tls,
+				     ? proxy_media_reoffer(srv, m, in->flow, &side,
 							   &ctx->media)
-				     : proxy_media_offer(srv, m, in->flow, out_tls,
+				     : proxy_media_offer(srv, m, in->flow, &side,
 							 &ctx->media);
 		if (status) {
 			if (ctx->tracked)

@@ -20,6 +20,7 @@
 #include "media/relay.h"
 #include "sdp/sdes.h"
 #include "sdp/sdp.h"
+#include "shield/shield.h"
 
 #define SDP_OUT_MAX 8192
 
@@ -155,45 +156,71 @@ static void save_info(struct sip_server *srv, struct proxy_media *pm)
 		(void)media_calls_put(srv->svc->calls, &cid, &pm->info);
 }
 
-/* An offer from leg_in in s: the relay set up for leg_in, and the offer
- * for the other leg written into pm->body.  0 or a status. */
+/* 0 to go on, or the status that refuses the offer (counted). */
+static int srtp_refuse(struct sip_server *srv, int status)
+{
+	vs_stat_inc(srv->stats, VS_STAT_MEDIA_SRTP_REFUSED);
+	return status;
+}
+
+/* An offer from leg_in in s, which came over flow and goes to side: the
+ * relay set up for leg_in, and the offer for the other leg written into
+ * pm->body.  0 or a status. */
 static int take_offer(struct sip_server *srv, struct proxy_media *pm,
-		      const struct sdp_session *s, bool in_tls, bool out_tls,
-		      bool initial)
+		      const struct sdp_session *s, const struct vs_flow *flow,
+		      const struct proxy_media_side *side)
 {
 	const struct sdp_media *m = &s->m[pm->stream];
 	unsigned out = 1 - pm->leg_in;
+	uint8_t in_policy = shield_zone(srv->cfg, flow)->srtp;
+	bool savp = is_savp(&m->proto);
 	char crypto[SDES_ATTR_MAX];
 	const char *proto = NULL, *our = NULL;
 	struct sdes_crypto c;
 	struct vs_sockaddr peer;
 
-	if (is_savp(&m->proto)) {
-		if (!pick_crypto(s, pm->stream, &c)) {
-			vs_stat_inc(srv->stats, VS_STAT_MEDIA_SRTP_REFUSED);
-			return 488; /* no key we can use */
+	memset(&c, 0, sizeof(c));
+	if (savp) {
+		if (in_policy == VS_SRTP_PLAIN)
+			return srtp_refuse(srv, 488); /* a plain-RTP zone */
+		if (!pick_crypto(s, pm->stream, &c))
+			return srtp_refuse(srv, 488); /* no key we can use */
+		if (flow->tp != VS_TP_TLS && !srv->cfg->media_sdes_over_plain)
+			return srtp_refuse(srv, 488); /* our key would cross
+							 the wire in clear */
+	} else if (in_policy == VS_SRTP_REQUIRED) {
+		return srtp_refuse(srv, 488);
+	}
+	/* The first SRTP in a call decides the other side: SRTP when its
+	 * zone requires it, or when the offer was SRTP and its zone allows
+	 * it; either way only where keys may go. */
+	if (!pm->info.srtp_call) {
+		bool keys_ok = side->tls || srv->cfg->media_sdes_over_plain;
+		bool want = side->srtp == VS_SRTP_REQUIRED ||
+			    (side->srtp == VS_SRTP_OPTIONAL && savp);
+		if (side->srtp == VS_SRTP_REQUIRED && !keys_ok) {
+			if (savp)
+				OPENSSL_cleanse(&c, sizeof(c));
+			return srtp_refuse(srv, 488);
 		}
-		if (!in_tls && !srv->cfg->media_sdes_over_plain) {
-			vs_stat_inc(srv->stats, VS_STAT_MEDIA_SRTP_REFUSED);
-			return 488; /* our key would cross the wire in clear */
-		}
-		if (!pm->info.srtp_call) {
+		if (want || savp) {
 			pm->info.srtp_call = true;
-			if (vs_random(pm->info.relay_key, sizeof(pm->info.relay_key)))
+			if (vs_random(pm->info.relay_key,
+				      sizeof(pm->info.relay_key)))
 				return 500;
-			pm->info.srtp[out] =
-				out_tls || srv->cfg->media_sdes_over_plain;
+			pm->info.srtp[out] = want && keys_ok;
+			pm->info.suite = savp ? (uint8_t)c.suite
+					      : (uint8_t)SDES_AES_CM_128_HMAC_SHA1_80;
 		}
+	}
+	pm->out_required = pm->info.srtp[out] && side->srtp == VS_SRTP_REQUIRED;
+	if (savp) {
 		pm->info.suite = (uint8_t)c.suite;
 		pm->info.srtp[pm->leg_in] = true;
 		pm->in_tag = c.tag;
 		leg_srtp(srv, pm, pm->leg_in, &c);
 		OPENSSL_cleanse(&c, sizeof(c));
 	} else {
-		if (initial && srv->cfg->media_srtp_required) {
-			vs_stat_inc(srv->stats, VS_STAT_MEDIA_SRTP_REFUSED);
-			return 488;
-		}
 		pm->info.srtp[pm->leg_in] = false;
 		leg_srtp(srv, pm, pm->leg_in, NULL);
 	}
@@ -228,7 +255,8 @@ static bool session_alive(void *arg, uint32_t id)
 }
 
 int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
-		      const struct vs_flow *flow, bool out_tls,
+		      const struct vs_flow *flow,
+		      const struct proxy_media_side *out,
 		      struct proxy_media *pm)
 {
 	struct media_relay *r = srv->svc ? srv->svc->media : NULL;
@@ -304,7 +332,7 @@ int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
 			return 503;
 		}
 	}
-	status = take_offer(srv, pm, &s, flow->tp == VS_TP_TLS, out_tls, true);
+	status = take_offer(srv, pm, &s, flow, out);
 	if (status) {
 		proxy_media_end(srv, pm);
 		return status;
@@ -314,7 +342,8 @@ int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
 }
 
 int proxy_media_reoffer(struct sip_server *srv, const struct sip_msg *m,
-			const struct vs_flow *flow, bool out_tls,
+			const struct vs_flow *flow,
+			const struct proxy_media_side *out,
 			struct proxy_media *pm)
 {
 	static __thread struct sdp_session s;
@@ -345,7 +374,7 @@ int proxy_media_reoffer(struct sip_server *srv, const struct sip_msg *m,
 		       !memcmp(m->from.tag.p, pm->info.caller_tag,
 			       pm->info.caller_tag_len));
 	pm->established = true; /* a failed re-offer does not end the call */
-	status = take_offer(srv, pm, &s, flow->tp == VS_TP_TLS, out_tls, false);
+	status = take_offer(srv, pm, &s, flow, out);
 	if (status) {
 		proxy_media_free_body(pm);
 		pm->id = 0;
@@ -364,7 +393,7 @@ bool proxy_media_answer(struct sip_server *srv, struct proxy_media *pm,
 	struct vs_sockaddr peer;
 	struct sdes_crypto c;
 	const struct sdp_media *m;
-	bool ok;
+	bool ok, srtp_ok;
 
 	if (!pm->id || !resp->body.l ||
 	    sdp_parse(resp->body.p, resp->body.l, &s) != SDP_OK ||
@@ -373,14 +402,24 @@ bool proxy_media_answer(struct sip_server *srv, struct proxy_media *pm,
 	}
 	m = &s.m[pm->stream];
 	/* The answering leg: SRTP if we offered it and it answered a key. */
-	if (pm->info.srtp[out] && pick_crypto(&s, pm->stream, &c)) {
+	srtp_ok = pm->info.srtp[out] && pick_crypto(&s, pm->stream, &c);
+
+	if (srtp_ok) {
 		leg_srtp(srv, pm, out, &c);
 		OPENSSL_cleanse(&c, sizeof(c));
 	} else {
 		pm->info.srtp[out] = false;
 		leg_srtp(srv, pm, out, NULL);
 	}
-	if (m->port && sdp_peer(&s, pm->stream, &peer))
+	if (pm->out_required && !srtp_ok) {
+		/* Its zone requires SRTP, it answered plain: nothing goes to
+		 * it or comes from it. */
+		vs_stat_inc(srv->stats, VS_STAT_MEDIA_SRTP_REFUSED);
+		vs_log_limited(VS_LOG_WARN, "media-srtp-answer",
+			       "media relay: call %.*s: the answer has no usable SRTP key but its zone requires SRTP; that leg gets no media",
+			       (int)pm->callid_len, pm->callid);
+		media_session_expect(srv->svc->media, pm->id, out, NULL, NULL);
+	} else if (m->port && sdp_peer(&s, pm->stream, &peer))
 		media_session_expect(srv->svc->media, pm->id, out, &peer, NULL);
 	else
 		media_session_expect(srv->svc->media, pm->id, out, NULL,

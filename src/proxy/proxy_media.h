@@ -40,24 +40,33 @@ struct proxy_media {
 	char *body;	   /* the offer as the callee sees it */
 	size_t body_len;
 	struct media_call_info info; /* as in the Call-ID table */
+	bool out_required; /* the answering side must answer SRTP */
 	uint32_t in_tag;   /* the offerer's chosen a=crypto tag */
 	char in_proto[16]; /* the offerer's protocol */
 };
 
-/* An initial INVITE m from flow (out_tls: every target is reached over
- * TLS, so our SDES key for the callee may go): 0 with pm->id 0 when there is nothing
- * to relay (no relay, no body); 0 with pm->id set and pm->body the
- * rewritten offer; or a status to answer with (488: unusable SDP, 503:
- * the relay is full). */
+/* The side an offer goes to: all its targets reached over TLS (our SDES
+ * key may go there), and the strictest SRTP policy of their zones. */
+struct proxy_media_side {
+	bool tls;
+	uint8_t srtp; /* enum vs_srtp_policy */
+};
+
+/* An initial INVITE m from flow, going to side: 0 with pm->id 0 when
+ * there is nothing to relay (no relay, no body); 0 with pm->id set and
+ * pm->body the rewritten offer; or a status to answer with (488: unusable
+ * SDP or refused by an SRTP policy, 503: the relay is full). */
 int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
-		      const struct vs_flow *flow, bool out_tls,
+		      const struct vs_flow *flow,
+		      const struct proxy_media_side *side,
 		      struct proxy_media *pm);
 /* A later offer in the dialog (re-INVITE or UPDATE with SDP, m has a
  * To tag): the same session, the offering side re-expected where it now
  * says (hold: nowhere), the offer rewritten for the other side.  Same
  * returns as proxy_media_offer; pm->id 0 when the call has no session. */
 int proxy_media_reoffer(struct sip_server *srv, const struct sip_msg *m,
-			const struct vs_flow *flow, bool out_tls,
+			const struct vs_flow *flow,
+			const struct proxy_media_side *side,
 			struct proxy_media *pm);
 /* A response with an answer: the relay expects the callee where it says,
  * opens, and the answer for the caller goes to buf (true). */

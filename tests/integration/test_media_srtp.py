@@ -202,4 +202,108 @@ try:
     c.check("stops cleanly (required)", code == 0, code)
 finally:
     d2.cleanup()
+
+# --- SRTP policy per zone --------------------------------------------------------
+# wan (127.0.0.1) requires SRTP, lan (127.0.0.5) is plain RTP only; keys may
+# go over UDP here (sdes_over_plain) so that only the zones decide.
+d3 = Daemon(PORT, domains=(DOMAIN,), listen=(
+    '{ address = "127.0.0.1"; port = %d; transports = ["udp"]; zone = "wan"; },'
+    '{ address = "127.0.0.5"; port = %d; transports = ["udp"]; zone = "lan"; }' % (PORT, PORT)),
+    extra='zones = ( { name = "wan"; srtp = "required"; }, { name = "lan"; srtp = "plain"; } );\n'
+          'media = { enabled = true; port_min = 42100; port_max = 42199; sdes_over_plain = true; };\n')
+try:
+    d3.start()
+    c.check("users (zones)", d3.add_user("alice", "alice-secret-1") and
+            d3.add_user("bob", "bob-secret-22"))
+    alice = UA("127.0.0.1", PORT, local_port=A_SIP)
+    bob = UA("127.0.0.5", PORT, local_port=B_SIP)
+    a_rtp, b_rtp = sock(A_RTP), sock(B_RTP)
+    ra, _ = alice.register("alice", "alice-secret-1", DOMAIN,
+                           contact="<sip:alice@127.0.0.1:%d>" % A_SIP, expires=300)
+    rb, _ = bob.register("bob", "bob-secret-22", DOMAIN,
+                         contact="<sip:bob@127.0.0.1:%d>" % B_SIP, expires=300)
+    c.check("alice registers on wan, bob on lan", status(ra) == 200 and status(rb) == 200)
+
+    # alice (wan, SRTP) calls bob (lan): bob is offered plain RTP, no key.
+    inv, ok, cl = call(alice, bob, sdp(A_RTP, key=ALICE_KEY, tag=5),
+                       lambda inv: sdp(B_RTP, savp=False))
+    relay_b, proto_b, cr_b = sdp_of(inv)
+    relay_a, proto_a, cr_a = sdp_of(ok)
+    c.check("wan to lan: bob (plain zone) is offered RTP/AVP without a key",
+            proto_b == "RTP/AVP" and cr_b == [], (proto_b, cr_b))
+    c.check("wan to lan: alice (required zone) gets RTP/SAVP and a relay key",
+            status(ok) == 200 and proto_a == "RTP/SAVP" and len(cr_a) == 1, (proto_a, cr_a))
+    time.sleep(0.1)
+    a_rtp.sendto(tool("protect", ALICE_KEY, rtp(20)), ("127.0.0.1", relay_a))
+    c.check("wan to lan: alice's SRTP reaches bob as plain RTP", got(b_rtp) == rtp(20))
+    hang_up(alice, bob, cl)
+
+    # A plain offer from the required zone, an SRTP one from the plain zone.
+    cl = SdpCall(alice, "alice", "sip:bob@" + DOMAIN, DOMAIN, "alice-secret-1")
+    cl.body = sdp(A_RTP, savp=False)
+    cl.start()
+    r = cl.final()
+    c.check("a plain offer from the required zone gets 488", status(r) == 488, r)
+    cl = SdpCall(bob, "bob", "sip:alice@" + DOMAIN, DOMAIN, "bob-secret-22")
+    cl.body = sdp(B_RTP, key=BOB_KEY)
+    cl.start()
+    r = cl.final()
+    c.check("an SRTP offer from the plain zone gets 488", status(r) == 488, r)
+
+    # bob (lan, plain) calls alice (wan): alice is offered SRTP with a relay
+    # key although bob's offer was plain.
+    def bob_calls(answer_fn):
+        cl = SdpCall(bob, "bob", "sip:alice@" + DOMAIN, DOMAIN, "bob-secret-22")
+        cl.body = sdp(B_RTP, savp=False)
+        cl.start()
+        inv = recv_match(alice, is_req("INVITE", cl.callid), 2.0)
+        if inv is None:
+            return None, cl.final(), cl
+        alice.send(with_body(response(inv, 200, "OK", "a%x" % id(cl),
+                                      contact="sip:alice@127.0.0.1:%d" % A_SIP), answer_fn(inv)))
+        ok = cl.final()
+        if status(ok) == 200:
+            cl.established(ok)
+            bob.send(callkit.build(bob, "ACK", cl.remote, cl.frm, cl.remote_to, cl.callid,
+                                   cl.cseq, extra="".join("Route: %s\r\n" % x for x in cl.route)))
+        return inv, ok, cl
+
+    inv, ok, cl = bob_calls(lambda inv: sdp(A_RTP, key=ALICE_KEY,
+                                            tag=int(sdp_of(inv)[2][0][0]) if sdp_of(inv)[2] else 1))
+    relay_a, proto_a, cr_a = sdp_of(inv)
+    relay_b, proto_b, cr_b = sdp_of(ok)
+    c.check("lan to wan: alice (required zone) is offered RTP/SAVP with the relay's key",
+            proto_a == "RTP/SAVP" and len(cr_a) == 1 and cr_a[0][1] == SUITE, (proto_a, cr_a))
+    c.check("lan to wan: bob gets plain RTP/AVP back", status(ok) == 200 and
+            proto_b == "RTP/AVP" and cr_b == [], (proto_b, cr_b))
+    time.sleep(0.1)
+    b_rtp.sendto(rtp(30), ("127.0.0.5", relay_b))
+    p = got(a_rtp)
+    c.check("lan to wan: bob's RTP reaches alice as SRTP under the offered relay key",
+            p is not None and p != rtp(30) and tool("unprotect", cr_a[0][2], p) == rtp(30))
+    a_rtp.sendto(tool("protect", ALICE_KEY, rtp(31)), ("127.0.0.5", relay_a))
+    c.check("lan to wan: alice's SRTP reaches bob as plain RTP", got(b_rtp) == rtp(31))
+    hang_up(bob, alice, cl)
+
+    # alice answers plain where SRTP is required: her leg gets no media.
+    before = d3.stats().get("media.srtp_refused", 0)
+    inv, ok, cl = bob_calls(lambda inv: sdp(A_RTP, savp=False))
+    relay_a, _, _ = sdp_of(inv)
+    relay_b, _, _ = sdp_of(ok)
+    time.sleep(0.1)
+    b_rtp.sendto(rtp(40), ("127.0.0.5", relay_b))
+    a_rtp.sendto(rtp(41), ("127.0.0.5", relay_a))
+    c.check("a plain answer in the required zone: no media either way, counted",
+            status(ok) == 200 and got(a_rtp, 0.5) is None and got(b_rtp, 0.3) is None and
+            d3.stats().get("media.srtp_refused", 0) == before + 1,
+            (status(ok), d3.stats().get("media.srtp_refused")))
+    hang_up(bob, alice, cl)
+    for s_ in (alice, bob, a_rtp, b_rtp):
+        s_.close()
+    c.check("no relay session left (zones)", d3.stats().get("media.active_sessions") == 0)
+    code = d3.stop()
+    c.check("stops cleanly (zones)", code == 0, code)
+    c.check("no sanitizer reports (zones)", not d3.sanitizer_reports(), d3.sanitizer_reports())
+finally:
+    d3.cleanup()
 c.finish()

@@ -372,15 +372,26 @@ static void test_media(void **state)
 	assert_true(cfg.media_enabled);
 	assert_int_equal(cfg.media_port_max, 40009);
 	assert_int_equal(cfg.media_latch, 1);
-	assert_false(cfg.media_srtp_required);
+	assert_int_equal(cfg.media_srtp, VS_SRTP_OPTIONAL);
+	assert_int_equal(cfg.zones[0].srtp, VS_SRTP_OPTIONAL);
 	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
 			      "media = { srtp = \"required\"; sdes_over_plain = true; timeout = 0; };\n"), 0);
-	assert_true(cfg.media_srtp_required);
+	assert_int_equal(cfg.media_srtp, VS_SRTP_REQUIRED);
+	assert_int_equal(cfg.zones[0].srtp, VS_SRTP_REQUIRED);
 	assert_true(cfg.media_sdes_over_plain);
 	assert_int_equal(cfg.media_timeout, 0);
+	/* A zone's own srtp wins; the others take media.srtp. */
+	assert_int_equal(load("zones = ( { name = \"lan\"; srtp = \"plain\"; }, { name = \"wan\"; } );\n"
+			      "listen = ( { address = \"127.0.0.1\"; zone = \"wan\"; } );\n"
+			      "media = { srtp = \"required\"; };\n"), 0);
+	assert_int_equal(cfg.zones[0].srtp, VS_SRTP_PLAIN);
+	assert_int_equal(cfg.zones[1].srtp, VS_SRTP_REQUIRED);
+	assert_int_equal(load("zones = ( { name = \"lan\";\n srtp = \"sometimes\"; } );\n"
+			      "listen = ( { address = \"127.0.0.1\"; } );\n"), -1);
+	assert_err_at(2, "srtp 'sometimes' is not \"plain\"");
 	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
 			      "media = {\n srtp = \"always\"; };\n"), -1);
-	assert_err_at(3, "media srtp 'always'");
+	assert_err_at(3, "srtp 'always' is not");
 	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
 			      "media = {\n latch = \"any\"; };\n"), -1);
 	assert_err_at(3, "media latch 'any'");
