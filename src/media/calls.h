@@ -20,8 +20,9 @@
 struct media_call_info {
 	uint32_t id;
 	uint16_t ports[2];	  /* relay RTP ports: [0] faces the caller */
-	uint8_t af;
-	char addr[48];		  /* the relay's address, as SDP writes it */
+	uint8_t af[2];		  /* 4 or 6, per leg */
+	char addr[2][48];	  /* the relay's address per leg, as SDP
+				     writes it */
 	char caller_tag[MEDIA_TAG_MAX]; /* the caller's From tag */
 	uint8_t caller_tag_len;
 	/* SRTP: per leg on or off, the suite, the relay's own master keys

@@ -660,7 +660,8 @@ static bool forward(struct sip_server *srv, const struct sip_input *in,
 	    ((ctx->invite || m->method == SIP_METHOD_UPDATE) &&
 	     pl_isset(&m->to.tag) && m->body.l)) {
 		struct proxy_media_side side = {.tls = ntg > 0,
-						 .srtp = VS_SRTP_PLAIN};
+						 .srtp = VS_SRTP_PLAIN,
+						 .flow = ntg ? &tg[0].flow : NULL};
 		for (unsigned i = 0; i < ntg; i++) {
 			uint8_t p = shield_zone(srv->cfg, &tg[i].flow)->srtp;
 			side.tls = side.tls && tg[i].flow.tp == VS_TP_TLS;

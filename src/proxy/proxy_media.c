@@ -75,11 +75,11 @@ static bool pick_crypto(const struct sdp_session *s, int i,
 	return false;
 }
 
-/* s with stream relayed on port (protocol proto unless NULL, our crypto
- * value unless NULL; the phones' own keys never pass) and every other
- * section refused. */
+/* s for leg: stream relayed on port (protocol proto unless NULL, our
+ * crypto value unless NULL; the phones' own keys never pass) and every
+ * other section refused. */
 static int write_sdp(const struct sdp_session *s, int stream,
-		     const struct proxy_media *pm, uint16_t port,
+		     const struct proxy_media *pm, unsigned leg, uint16_t port,
 		     const char *proto, const char *crypto, char *buf,
 		     size_t cap, size_t *len)
 {
@@ -87,8 +87,8 @@ static int write_sdp(const struct sdp_session *s, int stream,
 	struct mbuf mb;
 
 	memset(&e, 0, sizeof(e));
-	e.addr = pm->addr;
-	e.af = pm->af;
+	e.addr = pm->info.addr[leg];
+	e.af = pm->info.af[leg];
 	for (unsigned i = 0; i < s->nmedia; i++) {
 		e.m[i].port = (int)i == stream ? port : 0;
 		e.m[i].strip_ice = true;
@@ -241,12 +241,31 @@ static int take_offer(struct sip_server *srv, struct proxy_media *pm,
 				     NULL);
 	pm->body = malloc(SDP_OUT_MAX);
 	if (!pm->body ||
-	    write_sdp(s, pm->stream, pm, pm->ports[out], proto, our, pm->body,
+	    write_sdp(s, pm->stream, pm, out, pm->ports[out], proto, our, pm->body,
 		      SDP_OUT_MAX, &pm->body_len))
 		return 500;
 	OPENSSL_cleanse(crypto, sizeof(crypto));
 	save_info(srv, pm);
 	return 0;
+}
+
+/* The address of the listener flow came in on (a connection we opened:
+ * the first listener of its address family); false for none or a
+ * wildcard, which names no relay address. */
+static bool listener_addr(const struct vs_config *cfg,
+			  const struct vs_flow *flow, struct vs_sockaddr *out)
+{
+	size_t li = flow->listener;
+
+	for (size_t i = 0; li >= cfg->nlisten && i < cfg->nlisten; i++)
+		if (cfg->listen[i].sa.ss_family == flow->peer.u.sa.sa_family)
+			li = i;
+	if (li >= cfg->nlisten)
+		return false;
+	memset(out, 0, sizeof(*out));
+	memcpy(&out->u, &cfg->listen[li].sa, cfg->listen[li].salen);
+	out->len = cfg->listen[li].salen;
+	return !vs_sa_is_any(out);
 }
 
 static bool session_alive(void *arg, uint32_t id)
@@ -256,7 +275,7 @@ static bool session_alive(void *arg, uint32_t id)
 
 int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
 		      const struct vs_flow *flow,
-		      const struct proxy_media_side *out,
+		      const struct proxy_media_side *side,
 		      struct proxy_media *pm)
 {
 	struct media_relay *r = srv->svc ? srv->svc->media : NULL;
@@ -280,27 +299,20 @@ int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
 		vs_stat_inc(srv->stats, VS_STAT_MEDIA_NOT_RELAYED);
 		return 488;
 	}
-	/* Both legs on the address of the listener the call came in on (a
-	 * call over a connection we opened: the first listener of its
-	 * address family). */
+	/* Each leg on the address of the listener that faces its phone:
+	 * the caller's where the INVITE came in, the callee's where the
+	 * first target is reached (else the caller's). */
 	memset(legs, 0, sizeof(legs));
-	{
-		size_t li = flow->listener;
-		for (size_t i = 0; li >= srv->cfg->nlisten && i < srv->cfg->nlisten; i++)
-			if (srv->cfg->listen[i].sa.ss_family == flow->peer.u.sa.sa_family)
-				li = i;
-		if (li >= srv->cfg->nlisten)
-			return 488;
-		memcpy(&legs[0].bind.u, &srv->cfg->listen[li].sa,
-		       srv->cfg->listen[li].salen);
-		legs[0].bind.len = srv->cfg->listen[li].salen;
-	}
-	if (vs_sa_is_any(&legs[0].bind))
+	if (!listener_addr(srv->cfg, flow, &legs[0].bind))
 		return 488; /* a wildcard listener names no relay address */
-	legs[0].latch = legs[1].latch = (enum pin_latch)srv->cfg->media_latch;
-	legs[1].bind = legs[0].bind;
-	vs_sa_ip_str(&legs[0].bind, pm->addr, sizeof(pm->addr));
-	pm->af = legs[0].bind.u.sa.sa_family == AF_INET6 ? 6 : 4;
+	if (!side->flow || !listener_addr(srv->cfg, side->flow, &legs[1].bind))
+		legs[1].bind = legs[0].bind;
+	for (unsigned l = 0; l < RELAY_LEGS; l++) {
+		legs[l].latch = (enum pin_latch)srv->cfg->media_latch;
+		vs_sa_ip_str(&legs[l].bind, pm->info.addr[l],
+			     sizeof(pm->info.addr[l]));
+		pm->info.af[l] = legs[l].bind.u.sa.sa_family == AF_INET6 ? 6 : 4;
+	}
 	err = media_session_create(r, legs, &pm->id, pm->ports);
 	if (err) {
 		vs_stat_inc(srv->stats, VS_STAT_MEDIA_FULL);
@@ -315,8 +327,6 @@ int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
 	pm->info.id = pm->id;
 	pm->info.ports[0] = pm->ports[0];
 	pm->info.ports[1] = pm->ports[1];
-	pm->info.af = pm->af;
-	memcpy(pm->info.addr, pm->addr, sizeof(pm->info.addr));
 	if (m->from.tag.l <= MEDIA_TAG_MAX) {
 		memcpy(pm->info.caller_tag, m->from.tag.p, m->from.tag.l);
 		pm->info.caller_tag_len = (uint8_t)m->from.tag.l;
@@ -332,7 +342,7 @@ int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
 			return 503;
 		}
 	}
-	status = take_offer(srv, pm, &s, flow, out);
+	status = take_offer(srv, pm, &s, flow, side);
 	if (status) {
 		proxy_media_end(srv, pm);
 		return status;
@@ -343,7 +353,7 @@ int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
 
 int proxy_media_reoffer(struct sip_server *srv, const struct sip_msg *m,
 			const struct vs_flow *flow,
-			const struct proxy_media_side *out,
+			const struct proxy_media_side *side,
 			struct proxy_media *pm)
 {
 	static __thread struct sdp_session s;
@@ -365,8 +375,6 @@ int proxy_media_reoffer(struct sip_server *srv, const struct sip_msg *m,
 	pm->id = pm->info.id;
 	pm->ports[0] = pm->info.ports[0];
 	pm->ports[1] = pm->info.ports[1];
-	pm->af = pm->info.af;
-	memcpy(pm->addr, pm->info.addr, sizeof(pm->addr));
 	memcpy(pm->callid, m->call_id.p, m->call_id.l);
 	pm->callid_len = (uint8_t)m->call_id.l;
 	/* Who offers: the caller (its From tag) or the callee. */
@@ -374,7 +382,7 @@ int proxy_media_reoffer(struct sip_server *srv, const struct sip_msg *m,
 		       !memcmp(m->from.tag.p, pm->info.caller_tag,
 			       pm->info.caller_tag_len));
 	pm->established = true; /* a failed re-offer does not end the call */
-	status = take_offer(srv, pm, &s, flow, out);
+	status = take_offer(srv, pm, &s, flow, side);
 	if (status) {
 		proxy_media_free_body(pm);
 		pm->id = 0;
@@ -433,7 +441,8 @@ bool proxy_media_answer(struct sip_server *srv, struct proxy_media *pm,
 	}
 	if (pm->in_proto[0])
 		proto = pm->in_proto;
-	ok = write_sdp(&s, pm->stream, pm, m->port ? pm->ports[pm->leg_in] : 0,
+	ok = write_sdp(&s, pm->stream, pm, pm->leg_in,
+		       m->port ? pm->ports[pm->leg_in] : 0,
 		       proto, our, buf, cap, len) == 0;
 	OPENSSL_cleanse(crypto, sizeof(crypto));
 	return ok;

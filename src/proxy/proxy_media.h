@@ -33,8 +33,6 @@ struct proxy_media {
 	unsigned leg_in;   /* the leg the offer came from (0: the caller) */
 	bool established;  /* a 2xx went up, or a later offer: the session
 			      lives to the BYE */
-	char addr[48];	   /* the relay's address, as SDP writes it */
-	uint8_t af;
 	char callid[MEDIA_CALLID_MAX];
 	uint8_t callid_len;
 	char *body;	   /* the offer as the callee sees it */
@@ -46,10 +44,13 @@ struct proxy_media {
 };
 
 /* The side an offer goes to: all its targets reached over TLS (our SDES
- * key may go there), and the strictest SRTP policy of their zones. */
+ * key may go there), the strictest SRTP policy of their zones, and the
+ * flow of the first target (its listener's address is the relay's on
+ * that leg; NULL: the caller's). */
 struct proxy_media_side {
 	bool tls;
 	uint8_t srtp; /* enum vs_srtp_policy */
+	const struct vs_flow *flow;
 };
 
 /* An initial INVITE m from flow, going to side: 0 with pm->id 0 when

@@ -5,7 +5,7 @@ libsrtp2 (tests/tools/srtp_open), under the keys the SDP exchanged, and
 what it carries must be exactly what bob's plain RTP leg carries.
 
   media_capture.py CAPTURE.pcap SRTP_OPEN SIP_PORT ALICE_SIP_PORT BOB_SIP_PORT
-                   ALICE_RTP_MIN-MAX BOB_RTP_MIN-MAX
+                   ALICE_RTP_MIN-MAX BOB_RTP_MIN-MAX ALICE_RELAY_IP BOB_RELAY_IP
 
 Prints "ok - ..." or "FAIL - ..." per check and a last line
 "capture: N passed, M failed"; exits 1 if a check failed."""
@@ -13,7 +13,7 @@ import re
 import subprocess
 import sys
 
-pcap, srtp_open, sip_port, a_sip, b_sip, a_range, b_range = sys.argv[1:8]
+pcap, srtp_open, sip_port, a_sip, b_sip, a_range, b_range, a_ip, b_ip = sys.argv[1:10]
 sip_port, a_sip, b_sip = int(sip_port), int(a_sip), int(b_sip)
 a_lo, a_hi = map(int, a_range.split("-"))
 b_lo, b_hi = map(int, b_range.split("-"))
@@ -67,6 +67,14 @@ check("alice offered RTP/SAVP with SDES keys (srtp-mand)",
 check("bob (plain zone) was offered RTP/AVP and no key",
       b_inv and proto(b_inv[-1]) == "RTP/AVP" and not crypto_lines(b_inv[-1]),
       b_inv and proto(b_inv[-1]))
+def conn(msg):
+    m = re.search(rb"\r\nc=IN IP4 (\S+)", msg)
+    return m.group(1).decode() if m else None
+
+
+check("each phone sees the relay on its own zone's address (alice %s, bob %s)" % (a_ip, b_ip),
+      a_ok and b_inv and conn(a_ok[-1]) == a_ip and conn(b_inv[-1]) == b_ip,
+      (a_ok and conn(a_ok[-1]), b_inv and conn(b_inv[-1])))
 answer = crypto_lines(a_ok[-1]) if a_ok else []
 check("alice got RTP/SAVP and one relay key in the 200",
       a_ok and proto(a_ok[-1]) == "RTP/SAVP" and len(answer) == 1, answer)
@@ -101,6 +109,8 @@ for name, ps in (("alice to relay", a_up), ("relay to alice", a_down),
     print("# %s: %s" % (name, sorted({"%s:%d > %s:%d" % p[:4] for p in ps})[:4]))
     check("audio flowed %s (%d RTP packets)" % (name, len(ps)), len(ps) >= 100,
           sorted({"%s:%d > %s:%d" % p[:4] for p in ps})[:4])
+check("alice's media went to %s, bob's to %s" % (a_ip, b_ip),
+      {p[2] for p in a_up + a_up_rtcp} == {a_ip} and {p[2] for p in b_up + b_up_rtcp} == {b_ip})
 relay_ports = {p[3] for p in a_up + a_up_rtcp + b_up + b_up_rtcp}
 stray = [p for p in pkts if p[1] in relay_ports and
          not (in_range(p[3], a_lo, a_hi) or in_range(p[3], b_lo, b_hi))]

@@ -3,7 +3,8 @@
 # two baresip softphones (Debian baresip-core, srtp module) call each
 # other through VoIPShield with media.enabled.  alice is on the "wan" zone
 # (SRTP required) and calls with mediaenc=srtp-mand; bob is on the "lan"
-# zone (plain RTP).  The relay bridges alice's SRTP to bob's RTP and back.
+# zone (plain RTP).  The relay bridges alice's SRTP to bob's RTP and back,
+# each leg on its own zone's address.
 #
 # tshark captures loopback during the call; media_capture.py then checks
 # that audio flowed both ways on both legs, that every packet on alice's
@@ -217,7 +218,7 @@ check "the call was torn down on both sides" \
 	 grep -aq "Call with sip:alice@$WAN terminated" "$TMP/bob.log"'
 
 python3 "$HERE/media_capture.py" "$TMP/call.pcap" "$SRTP_OPEN" "$PORT" 5163 5166 \
-	10000-10099 20000-20099 >"$TMP/capture.out" 2>&1 || true
+	10000-10099 20000-20099 $WAN $LAN >"$TMP/capture.out" 2>&1 || true
 cat "$TMP/capture.out"
 PASS=$((PASS + $(grep -c '^ok' "$TMP/capture.out" || true)))
 FAIL=$((FAIL + $(grep -c '^FAIL' "$TMP/capture.out" || true)))

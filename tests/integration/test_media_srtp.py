@@ -51,6 +51,11 @@ def sdp_of(msg):
     return (int(m.group(1)) if m else None, m.group(2) if m else None, cr)
 
 
+def conn_of(msg):
+    m = re.search(rb"\r\nc=IN IP4 (\S+)", msg or b"")
+    return m.group(1).decode() if m else None
+
+
 def tool(op, key, pkt):
     r = subprocess.run([TOOL, op, SUITE, key, pkt.hex()], capture_output=True, text=True,
                        timeout=10)
@@ -68,9 +73,15 @@ def sock(port, ip="127.0.0.1"):
     return s
 
 
+last_src = [None]
+
+
 def got(s, timeout=1.0):
     r, _, _ = select.select([s], [], [], timeout)
-    return s.recvfrom(4096)[0] if r else None
+    if not r:
+        return None
+    data, last_src[0] = s.recvfrom(4096)
+    return data
 
 
 def call(alice, bob, offer, answer_fn):
@@ -233,9 +244,13 @@ try:
             proto_b == "RTP/AVP" and cr_b == [], (proto_b, cr_b))
     c.check("wan to lan: alice (required zone) gets RTP/SAVP and a relay key",
             status(ok) == 200 and proto_a == "RTP/SAVP" and len(cr_a) == 1, (proto_a, cr_a))
+    c.check("each leg's relay address is its own zone's listener (bob 127.0.0.5, alice 127.0.0.1)",
+            conn_of(inv) == "127.0.0.5" and conn_of(ok) == "127.0.0.1", (conn_of(inv), conn_of(ok)))
     time.sleep(0.1)
     a_rtp.sendto(tool("protect", ALICE_KEY, rtp(20)), ("127.0.0.1", relay_a))
-    c.check("wan to lan: alice's SRTP reaches bob as plain RTP", got(b_rtp) == rtp(20))
+    p = got(b_rtp)
+    c.check("wan to lan: alice's SRTP reaches bob as plain RTP, from the lan address",
+            p == rtp(20) and last_src[0] == ("127.0.0.5", relay_b), last_src)
     hang_up(alice, bob, cl)
 
     # A plain offer from the required zone, an SRTP one from the plain zone.
@@ -281,7 +296,7 @@ try:
     p = got(a_rtp)
     c.check("lan to wan: bob's RTP reaches alice as SRTP under the offered relay key",
             p is not None and p != rtp(30) and tool("unprotect", cr_a[0][2], p) == rtp(30))
-    a_rtp.sendto(tool("protect", ALICE_KEY, rtp(31)), ("127.0.0.5", relay_a))
+    a_rtp.sendto(tool("protect", ALICE_KEY, rtp(31)), ("127.0.0.1", relay_a))
     c.check("lan to wan: alice's SRTP reaches bob as plain RTP", got(b_rtp) == rtp(31))
     hang_up(bob, alice, cl)
 
@@ -292,7 +307,7 @@ try:
     relay_b, _, _ = sdp_of(ok)
     time.sleep(0.1)
     b_rtp.sendto(rtp(40), ("127.0.0.5", relay_b))
-    a_rtp.sendto(rtp(41), ("127.0.0.5", relay_a))
+    a_rtp.sendto(rtp(41), ("127.0.0.1", relay_a))
     c.check("a plain answer in the required zone: no media either way, counted",
             status(ok) == 200 and got(a_rtp, 0.5) is None and got(b_rtp, 0.3) is None and
             d3.stats().get("media.srtp_refused", 0) == before + 1,
