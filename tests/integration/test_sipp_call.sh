@@ -9,10 +9,15 @@
 # runs must end with exit status 0 and every call successful; the daemon
 # must have forwarded the requests.  Then the same again with 3% of the
 # packets lost on each side (sipp -lost): retransmissions (SIPp's and the
-# daemon's transactions) must still complete every call.  At the end the
-# daemon must be free of sanitizer reports and stop on SIGTERM with 0.
+# daemon's transactions) must still complete every call.  The media relay
+# is on (media.enabled): every call's SDP is anchored on it.  Last, 1,000
+# calls at 100 calls/s through a relay with room for only 50 sessions: all
+# must succeed, each must have had its relay session, and afterwards no
+# session and no port may be left (no leak).  At the end the daemon must be
+# free of sanitizer reports and stop on SIGTERM with 0.
 #
-# Loopback only: daemon on port 5140, callee 5141, caller 5142.
+# Loopback only: daemon on port 5140, callee 5141, caller 5142, relay
+# ports 44000-44199.
 # Needs sipp (Debian package sip-tester) and python3; exits 77 without.
 set -eu
 
@@ -60,6 +65,7 @@ shield = { enabled = false; };
 listen = ( { address = "127.0.0.1"; port = $PORT; transports = [ "udp", "tcp" ]; } );
 # SIPp 3.6 computes MD5 digests only: offer MD5 first.
 auth = { algorithms = [ "MD5", "SHA-256" ]; };
+media = { enabled = true; port_min = 44000; port_max = 44199; max_sessions = 50; };
 CONFEND
 
 printf 'alice-secret-1\n' | "$VS_BIN" -c "$CONF" user add alice >/dev/null ||
@@ -91,11 +97,14 @@ stat_col() {
 }
 
 STATUS=0
-# CALLS calls; $1 is the percentage of packets each SIPp loses (-lost):
-# with loss the calls must still succeed through retransmissions.
+# $2 calls (default CALLS) at $3 calls/s (default RATE); $1 is the
+# percentage of packets each SIPp loses (-lost): with loss the calls must
+# still succeed through retransmissions.
 run_calls() {
 	loss=$1
-	(cd "$TMP" && exec timeout 90 sipp -sf "$HERE/sipp/uas_rr.xml" -m $CALLS \
+	n=${2:-$CALLS}
+	rate=${3:-$RATE}
+	(cd "$TMP" && exec timeout 90 sipp -sf "$HERE/sipp/uas_rr.xml" -m $n \
 		-lost "$loss" -i 127.0.0.1 -p 5141 -nostdin \
 		-trace_err -error_file "$TMP/uas$loss.err" \
 		</dev/null >"$TMP/uas$loss.log" 2>&1) &
@@ -103,7 +112,7 @@ run_calls() {
 	sleep 0.5
 	rc=0
 	(cd "$TMP" && timeout 90 sipp "127.0.0.1:$PORT" -sf "$HERE/sipp/uac_auth.xml" \
-		-s bob -m $CALLS -r $RATE -l 10 -lost "$loss" -timeout 60s \
+		-s bob -m $n -r $rate -l 40 -lost "$loss" -timeout 60s \
 		-timeout_error -nostdin -i 127.0.0.1 -p 5142 \
 		-trace_stat -stf "$TMP/uac$loss.csv" -fd 1 \
 		-trace_err -error_file "$TMP/uac$loss.err" \
@@ -116,9 +125,9 @@ run_calls() {
 	retr=$(stat_col "$TMP/uac$loss.csv" 'Retransmissions(C)' 2>/dev/null || echo '?')
 	echo "loss $loss%: caller exit $rc, successful $ok, failed $failed," \
 	     "retransmissions $retr; callee exit $urc"
-	if [ "$rc" -ne 0 ] || [ "$ok" != "$CALLS" ] || [ "$failed" != 0 ] ||
+	if [ "$rc" -ne 0 ] || [ "$ok" != "$n" ] || [ "$failed" != 0 ] ||
 	   [ "$urc" -ne 0 ]; then
-		echo "FAIL: expected $CALLS successful calls and exit 0 on both sides"
+		echo "FAIL: expected $n successful calls and exit 0 on both sides"
 		tail -n 20 "$TMP/uac$loss.log"
 		if [ -s "$TMP/uac$loss.err" ]; then head -n 60 "$TMP/uac$loss.err"; fi
 		if [ -s "$TMP/uas$loss.err" ]; then head -n 60 "$TMP/uas$loss.err"; fi
@@ -140,6 +149,21 @@ fi
 run_calls 3
 timeout 10 "$VS_BIN" -c "$CONF" stats >"$TMP/stats" || vs_fail "voipshield stats failed"
 awk '$1 ~ /^tsx\.(responses_resent|retransmissions_absorbed)$/ { print "daemon: " $0 }' "$TMP/stats"
+
+# 1,000 calls through 50 relay sessions: ports are released after each.
+created0=$(awk '$1 == "media.sessions_created" { print $2 }' "$TMP/stats")
+run_calls 0 1000 100
+sleep 0.5
+timeout 10 "$VS_BIN" -c "$CONF" stats >"$TMP/stats" || vs_fail "voipshield stats failed"
+media() { awk -v k="media.$1" '$1 == k { print $2 }' "$TMP/stats"; }
+created=$(($(media sessions_created) - ${created0:-0}))
+echo "media: $created sessions for 1000 calls; active $(media active_sessions)," \
+     "ports in use $(media ports_in_use), full $(media full)"
+if [ "$created" -ne 1000 ] || [ "$(media active_sessions)" != 0 ] ||
+   [ "$(media ports_in_use)" != 0 ] || [ "$(media full)" != 0 ]; then
+	echo "FAIL: expected a relay session per call and none, and no port, left after"
+	STATUS=1
+fi
 
 vs_stop_daemon
 echo "daemon exit status $DRC"
