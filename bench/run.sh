@@ -12,11 +12,14 @@
 #  6. the SRTP transform: CPU per packet, ours (OpenSSL EVP) against
 #     Debian's libsrtp2 (NSS), in one process;
 #  7. SIP over TLS against Kamailio's tls module: handshakes, memory per
-#     idle connection, authenticated REGISTERs over persistent connections.
+#     idle connection, authenticated REGISTERs over persistent connections;
+#  8. the media relay against rtpengine (user space): CPU per relayed
+#     packet, loss and added latency, for RTP-RTP, RTP-SRTP and SRTP-SRTP.
 # Environment: RATES, SECONDS, REPEAT for step 2 (see options_vs_kamailio.sh);
 # REG_RATES, CALL_RATES, USERS for step 3 (see proxy_vs_kamailio.sh);
 # REG_RATES, SECONDS, REPEAT, MEM_USERS for step 4 (see register_vs_kamailio.sh);
-# FLOOD_RATES, SECONDS, REPEAT for step 5 (see shield_vs_kamailio.sh).
+# FLOOD_RATES, SECONDS, REPEAT for step 5 (see shield_vs_kamailio.sh);
+# MODES, MEDIA_CALLS, REPEAT for step 8 (see media_vs_rtpengine.sh).
 set -eu
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -59,3 +62,7 @@ echo "== SRTP protect/unprotect per packet: ours (OpenSSL EVP) vs libsrtp2 (NSS)
 echo
 echo "== SIP over TLS: VoIPShield vs Kamailio (tls module) =="
 "$here/tls_vs_kamailio.sh" "$build" "${REPEAT:-3}"
+
+echo
+echo "== The media relay: VoIPShield vs rtpengine (user space) =="
+CALLS="${MEDIA_CALLS:-100 300 600}" "$here/media_vs_rtpengine.sh" "$build"

@@ -2,14 +2,14 @@
 # Install the Debian packages a VoIPShield task needs, only those missing.
 #   scripts/deps.sh build   compilers, CMake, libraries
 #   scripts/deps.sh test    build + test peers (SIPp, iproute2, python3...)
-#   scripts/deps.sh bench   test + Kamailio (with its SQLite and TLS modules) and valgrind for benchmarks
+#   scripts/deps.sh bench   test + Kamailio (with its SQLite and TLS modules), rtpengine and valgrind for benchmarks
 #   scripts/deps.sh fuzz    build + clang's libFuzzer runtime
 # Runs apt-get (through sudo when not root) non-interactively.
 set -eu
 
 build="gcc clang make cmake pkg-config openssl libconfig-dev libsqlite3-dev libcmocka-dev libssl-dev libnftables-dev libclang-rt-14-dev"
 test="$build libsrtp2-dev sip-tester baresip-core sipvicious iproute2 nftables python3 procps sqlite3 tshark"
-bench="$test kamailio kamailio-sqlite-modules kamailio-tls-modules valgrind"
+bench="$test kamailio kamailio-sqlite-modules kamailio-tls-modules valgrind rtpengine-daemon"
 fuzz="$build"
 
 case "${1:-build}" in
@@ -48,4 +48,8 @@ fi
 # starts its own instance, so keep the packaged one from holding port 5060.
 case "$missing" in
   *kamailio*) ($SUDO systemctl disable --now kamailio 2>/dev/null || $SUDO service kamailio stop 2>/dev/null || true) ;;
+esac
+# The same for rtpengine: the media benchmark starts its own.
+case "$missing" in
+  *rtpengine*) ($SUDO systemctl disable --now rtpengine-daemon 2>/dev/null || $SUDO service rtpengine-daemon stop 2>/dev/null || true) ;;
 esac

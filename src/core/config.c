@@ -86,6 +86,7 @@ void vs_config_defaults(struct vs_config *cfg)
 	cfg->media_port_max = 39999;
 	cfg->media_max_sessions = 2000;
 	cfg->media_timeout = 120;
+	cfg->media_batch_us = 200;
 	cfg->media_srtp = VS_SRTP_OPTIONAL;
 	vs_config_shield_defaults(cfg);
 	vs_config_policy_defaults(cfg);
@@ -657,7 +658,8 @@ static void load_media(struct loader *ld, const config_t *c,
 {
 	static const char *const keys[] = {"enabled", "port_min", "port_max",
 					   "max_sessions", "latch", "timeout",
-					   "srtp", "sdes_over_plain", NULL};
+					   "srtp", "sdes_over_plain", "batch_us",
+					   NULL};
 	const config_setting_t *g = group(ld, c, "media", keys);
 	char latch[16] = "ip";
 
@@ -668,6 +670,7 @@ static void load_media(struct loader *ld, const config_t *c,
 	get_uint(ld, g, "port_max", 1025, 65535, &cfg->media_port_max);
 	get_uint(ld, g, "max_sessions", 1, 500000, &cfg->media_max_sessions);
 	get_uint(ld, g, "timeout", 0, 86400, &cfg->media_timeout);
+	get_uint(ld, g, "batch_us", 0, 1000, &cfg->media_batch_us);
 	get_bool(ld, g, "sdes_over_plain", &cfg->media_sdes_over_plain);
 	get_srtp_policy(ld, g, &cfg->media_srtp);
 	get_string(ld, g, "latch", latch, sizeof(latch));
@@ -1008,7 +1011,8 @@ bool vs_config_needs_restart(const struct vs_config *a,
 	    a->media_port_min != b->media_port_min ||
 	    a->media_port_max != b->media_port_max ||
 	    a->media_max_sessions != b->media_max_sessions ||
-	    a->media_timeout != b->media_timeout)
+	    a->media_timeout != b->media_timeout ||
+	    a->media_batch_us != b->media_batch_us)
 		return true;
 	for (size_t i = 0; i < a->nlisten; i++) {
 		if (a->listen[i].transports != b->listen[i].transports ||

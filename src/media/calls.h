@@ -30,6 +30,17 @@ struct media_call_info {
 	bool srtp[2], srtp_call;
 	uint8_t suite;
 	uint8_t relay_key[2][46];
+	/* The last offer, for its answer (which may come in an ACK). */
+	int8_t stream;	   /* the relayed media section */
+	uint8_t leg_in;	   /* the leg the offer came from (0: the caller) */
+	bool out_required; /* the answering side must answer SRTP */
+	bool late;	   /* the offer came in a response to an INVITE
+			      without SDP: its answer comes in the ACK */
+	bool answered;	   /* the answer was taken (a retransmitted ACK is
+			      only rewritten) */
+	bool offer_mux;	   /* the offer had a=rtcp-mux */
+	uint32_t in_tag;   /* the offerer's chosen a=crypto tag */
+	char in_proto[16]; /* the offerer's protocol */
 };
 
 struct media_call {

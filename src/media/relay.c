@@ -55,10 +55,11 @@ struct session {
 	bool reserved; /* taken by a control thread (slots_lock) */
 	bool active;   /* owned by the media thread */
 	uint64_t last_ms; /* media thread: last packet accepted, or ADD */
+	bool mux;	  /* RTCP shares the RTP ports (RFC 5761) */
 	struct leg leg[RELAY_LEGS];
 };
 
-enum cmd_type { CMD_ADD, CMD_EXPECT, CMD_SRTP, CMD_OPEN, CMD_CLOSE, CMD_STOP };
+enum cmd_type { CMD_ADD, CMD_EXPECT, CMD_SRTP, CMD_MUX, CMD_OPEN, CMD_CLOSE, CMD_STOP };
 
 struct cmd {
 	struct cmd *next;
@@ -79,6 +80,7 @@ struct media_relay {
 	pthread_mutex_t cmd_lock;
 	struct cmd *cmds, *cmds_tail;
 	uint64_t timeout_ms;
+	long batch_ns; /* the wait between rounds of reads */
 	uint64_t timeouts;
 	struct relay_leg_stats total; /* all sessions, since start */
 	void (*injection)(void *, const struct vs_sockaddr *, const char *,
@@ -193,7 +195,11 @@ static void run_cmd(struct media_relay *r, struct cmd *c)
 				epoll_ctl(r->ep, EPOLL_CTL_ADD, s->leg[i].s[k].fd, &e);
 			}
 		s->active = true;
+		s->mux = false;
 		s->last_ms = mono_ms();
+		break;
+	case CMD_MUX:
+		s->mux = c->leg != 0;
 		break;
 	case CMD_EXPECT:
 		if (c->leg < RELAY_LEGS) {
@@ -251,6 +257,7 @@ static void relay_packet(struct media_relay *r, struct session *s, unsigned li,
 	struct leg *in = &s->leg[li], *out = &s->leg[!li];
 	struct vs_sockaddr dst;
 	enum vs_srtp_result sr;
+	bool rtcp = k == K_RTCP;
 
 	switch (pinhole_check(&in->pin[k], src)) {
 	case PIN_DROP_CLOSED:
@@ -268,9 +275,13 @@ static void relay_packet(struct media_relay *r, struct session *s, unsigned li,
 	bump(&in->st.rx);
 	bump(&r->total.rx);
 	s->last_ms = now_ms;
+	/* With rtcp-mux, RTCP comes on the RTP port: told apart by its
+	 * packet type (RFC 5761 4), and sent on the RTP port too. */
+	if (k == K_RTP && s->mux && len >= 2 && buf[1] >= 192 && buf[1] <= 223)
+		rtcp = true;
 	if (in->srtp) {
-		sr = k == K_RTP ? vs_srtp_unprotect(&in->rx, buf, &len)
-				: vs_srtcp_unprotect(&in->rx, buf, &len);
+		sr = !rtcp ? vs_srtp_unprotect(&in->rx, buf, &len)
+			   : vs_srtcp_unprotect(&in->rx, buf, &len);
 		if (sr == VS_SRTP_E_AUTH) {
 			bump(&in->st.drop_auth);
 			bump(&r->total.drop_auth);
@@ -284,8 +295,8 @@ static void relay_packet(struct media_relay *r, struct session *s, unsigned li,
 		}
 	}
 	if (out->srtp) {
-		sr = k == K_RTP ? vs_srtp_protect(&out->tx, buf, &len, PKT_BUF)
-				: vs_srtcp_protect(&out->tx, buf, &len, PKT_BUF);
+		sr = !rtcp ? vs_srtp_protect(&out->tx, buf, &len, PKT_BUF)
+			   : vs_srtcp_protect(&out->tx, buf, &len, PKT_BUF);
 		if (sr != VS_SRTP_OK) {
 			bump(&in->st.drop_other);
 			bump(&r->total.drop_other);
@@ -375,6 +386,10 @@ static void *media_main(void *arg)
 					     msgs[b].msg_len, &addrs[b], now);
 			}
 		}
+		if (n > 0 && r->batch_ns) { /* let the next packets gather */
+			struct timespec ts = {0, r->batch_ns};
+			nanosleep(&ts, NULL);
+		}
 	}
 	return NULL;
 }
@@ -400,6 +415,7 @@ struct media_relay *media_relay_start(const struct relay_conf *conf, char *err,
 	}
 	r->nslots = conf->max_sessions;
 	r->timeout_ms = (uint64_t)conf->timeout_s * 1000;
+	r->batch_ns = (long)(conf->batch_us > 1000 ? 1000 : conf->batch_us) * 1000;
 	r->injection = conf->injection;
 	r->injection_arg = conf->injection_arg;
 	r->slots = calloc(r->nslots, sizeof(*r->slots));
@@ -577,6 +593,11 @@ int media_session_srtp(struct media_relay *r, uint32_t id, unsigned leg,
 	c->leg = leg;
 	c->srtp = *srtp;
 	return enqueue(r, c);
+}
+
+int media_session_rtcp_mux(struct media_relay *r, uint32_t id, bool mux)
+{
+	return post(r, CMD_MUX, id, mux, NULL, NULL);
 }
 
 int media_session_open(struct media_relay *r, uint32_t id)

@@ -39,6 +39,10 @@ struct relay_conf {
 	void (*injection)(void *arg, const struct vs_sockaddr *src,
 			  const char *why, uint64_t dropped);
 	void *injection_arg;
+	/* After a round of reads the media thread waits this long (at most
+	 * 1000) so that what arrives meanwhile is read in one batch: fewer
+	 * wake-ups per packet, at the cost of up to this much latency. */
+	uint32_t batch_us;
 };
 
 /* SRTP on one leg: rx unprotects what the leg's phone sends, tx protects
@@ -87,6 +91,10 @@ int media_session_expect(struct media_relay *r, uint32_t id, unsigned leg,
  * on a leg. */
 int media_session_srtp(struct media_relay *r, uint32_t id, unsigned leg,
 		       const struct relay_srtp *srtp);
+/* RTCP on the RTP ports (RFC 5761, both phones agreed on rtcp-mux): RTCP
+ * is told apart from RTP by its packet type, for SRTCP, and relayed on
+ * the RTP ports. */
+int media_session_rtcp_mux(struct media_relay *r, uint32_t id, bool mux);
 /* The answer is known: media may flow both ways. */
 int media_session_open(struct media_relay *r, uint32_t id);
 /* The dialog ended: sockets closed, ports given back. */

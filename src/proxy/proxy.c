@@ -130,6 +130,18 @@ static const char *tp_name(unsigned tp)
 	return tp == VS_TP_TLS ? "TLS" : tp == VS_TP_TCP ? "TCP" : "UDP";
 }
 
+/* The listener a route is reached through, as local_addr picks it (the
+ * first of its transport and address family): its zone is the route's. */
+static uint8_t route_listener(const struct vs_config *cfg,
+			      const struct vs_route *r)
+{
+	for (size_t i = 0; i < cfg->nlisten && i < VS_FLOW_NO_LISTENER; i++)
+		if ((cfg->listen[i].transports & r->transport) &&
+		    cfg->listen[i].sa.ss_family == r->sa.ss_family)
+			return (uint8_t)i;
+	return VS_FLOW_NO_LISTENER;
+}
+
 /* Our address for sending over tp to a peer of this family: a listener's
  * address (a wildcard one replaced by an interface address). */
 static bool local_addr(const struct sip_server *srv, int family, unsigned tp,
@@ -414,7 +426,6 @@ static void branch_response(void *arg, struct sip_tsx *t,
 	struct mbuf mb;
 	uint16_t s = resp->status;
 
-	(void)t;
 	if (s > b->status)
 		b->status = s;
 	if (s < 200) {
@@ -431,8 +442,9 @@ static void branch_response(void *arg, struct sip_tsx *t,
 		struct pl body = PL_INIT;
 		size_t alen;
 		if (ctx->media.id && s >= 180 && s < 300 &&
-		    proxy_media_answer(ctx->srv, &ctx->media, resp, answer,
-				       sizeof(answer), &alen))
+		    proxy_media_answer(ctx->srv, &ctx->media, resp, &t->flow,
+				       &ctx->in_flow, answer, sizeof(answer),
+				       &alen))
 			body = pl_make(answer, alen);
 		if (s >= 200 && s < 300)
 			ctx->media.established = true;
@@ -656,9 +668,10 @@ static bool forward(struct sip_server *srv, const struct sip_input *in,
 		ctx->dialog = srv->dlg_key;
 		srv->dlg_pending = false;
 	}
-	if ((ctx->invite && !pl_isset(&m->to.tag)) ||
-	    ((ctx->invite || m->method == SIP_METHOD_UPDATE) &&
-	     pl_isset(&m->to.tag) && m->body.l)) {
+	/* Offers: every INVITE (one without SDP asks for the offer in its
+	 * answer), and an UPDATE with SDP in a dialog. */
+	if (ctx->invite || (m->method == SIP_METHOD_UPDATE &&
+			    pl_isset(&m->to.tag) && m->body.l)) {
 		struct proxy_media_side side = {.tls = ntg > 0,
 						 .srtp = VS_SRTP_PLAIN,
 						 .flow = ntg ? &tg[0].flow : NULL};
@@ -870,9 +883,18 @@ static bool forward_ack(struct sip_server *srv, const struct sip_input *in)
 	h = vs_hash(m->via.branch.p, m->via.branch.l);
 	snprintf(branch, sizeof(branch), BRANCH_PREFIX "%02xa%016llx",
 		 srv->worker & 0xff, (unsigned long long)h);
-	mbuf_init(&mb, txbuf, MSG_MAX);
-	if (build_forward(srv, in, &tg, false, branch, NULL, &mb))
-		goto drop;
+	{
+		/* The answer to a late offer is rewritten like any other. */
+		static __thread char answer[8192];
+		struct pl body = PL_INIT;
+		size_t alen;
+		if (m->body.l && proxy_media_ack(srv, m, answer, sizeof(answer), &alen))
+			body = pl_make(answer, alen);
+		mbuf_init(&mb, txbuf, MSG_MAX);
+		if (build_forward(srv, in, &tg, false, branch,
+				  pl_isset(&body) ? &body : NULL, &mb))
+			goto drop;
+	}
 	(void)srv->tsx->send(srv->tsx->send_ctx, &tg.flow, mb.buf, mb.len);
 	vs_stat_inc(srv->stats, VS_STAT_PROXY_FORWARDED);
 	return false;
@@ -1179,6 +1201,7 @@ static bool out_of_dialog_call(struct sip_server *srv,
 		memcpy(&tg.flow.peer.u, &r->sa, r->salen);
 		tg.flow.peer.len = r->salen;
 		tg.flow.tp = (uint8_t)r->transport;
+		tg.flow.listener = route_listener(srv->cfg, r);
 		return forward(srv, in, out, st, &tg, 1);
 	}
 }

@@ -170,8 +170,8 @@ static int take_offer(struct sip_server *srv, struct proxy_media *pm,
 		      const struct sdp_session *s, const struct vs_flow *flow,
 		      const struct proxy_media_side *side)
 {
-	const struct sdp_media *m = &s->m[pm->stream];
-	unsigned out = 1 - pm->leg_in;
+	const struct sdp_media *m = &s->m[pm->info.stream];
+	unsigned out = 1 - pm->info.leg_in;
 	uint8_t in_policy = shield_zone(srv->cfg, flow)->srtp;
 	bool savp = is_savp(&m->proto);
 	char crypto[SDES_ATTR_MAX];
@@ -183,7 +183,7 @@ static int take_offer(struct sip_server *srv, struct proxy_media *pm,
 	if (savp) {
 		if (in_policy == VS_SRTP_PLAIN)
 			return srtp_refuse(srv, 488); /* a plain-RTP zone */
-		if (!pick_crypto(s, pm->stream, &c))
+		if (!pick_crypto(s, pm->info.stream, &c))
 			return srtp_refuse(srv, 488); /* no key we can use */
 		if (flow->tp != VS_TP_TLS && !srv->cfg->media_sdes_over_plain)
 			return srtp_refuse(srv, 488); /* our key would cross
@@ -213,18 +213,20 @@ static int take_offer(struct sip_server *srv, struct proxy_media *pm,
 					      : (uint8_t)SDES_AES_CM_128_HMAC_SHA1_80;
 		}
 	}
-	pm->out_required = pm->info.srtp[out] && side->srtp == VS_SRTP_REQUIRED;
+	pm->info.out_required = pm->info.srtp[out] && side->srtp == VS_SRTP_REQUIRED;
+	pm->info.answered = false;
+	pm->info.offer_mux = m->rtcp_mux;
 	if (savp) {
 		pm->info.suite = (uint8_t)c.suite;
-		pm->info.srtp[pm->leg_in] = true;
-		pm->in_tag = c.tag;
-		leg_srtp(srv, pm, pm->leg_in, &c);
+		pm->info.srtp[pm->info.leg_in] = true;
+		pm->info.in_tag = c.tag;
+		leg_srtp(srv, pm, pm->info.leg_in, &c);
 		OPENSSL_cleanse(&c, sizeof(c));
 	} else {
-		pm->info.srtp[pm->leg_in] = false;
-		leg_srtp(srv, pm, pm->leg_in, NULL);
+		pm->info.srtp[pm->info.leg_in] = false;
+		leg_srtp(srv, pm, pm->info.leg_in, NULL);
 	}
-	snprintf(pm->in_proto, sizeof(pm->in_proto), "%.*s", (int)m->proto.l,
+	snprintf(pm->info.in_proto, sizeof(pm->info.in_proto), "%.*s", (int)m->proto.l,
 		 m->proto.p);
 	if (pm->info.srtp[out]) {
 		our_crypto(pm, out, 1, crypto);
@@ -233,15 +235,15 @@ static int take_offer(struct sip_server *srv, struct proxy_media *pm,
 	} else if (is_savp(&m->proto)) {
 		proto = plain_proto(&m->proto);
 	}
-	if (sdp_peer(s, pm->stream, &peer))
-		media_session_expect(srv->svc->media, pm->id, pm->leg_in, &peer,
+	if (sdp_peer(s, pm->info.stream, &peer))
+		media_session_expect(srv->svc->media, pm->id, pm->info.leg_in, &peer,
 				     NULL);
 	else /* hold (c=0.0.0.0) or a host name */
-		media_session_expect(srv->svc->media, pm->id, pm->leg_in, NULL,
+		media_session_expect(srv->svc->media, pm->id, pm->info.leg_in, NULL,
 				     NULL);
 	pm->body = malloc(SDP_OUT_MAX);
 	if (!pm->body ||
-	    write_sdp(s, pm->stream, pm, out, pm->ports[out], proto, our, pm->body,
+	    write_sdp(s, pm->info.stream, pm, out, pm->ports[out], proto, our, pm->body,
 		      SDP_OUT_MAX, &pm->body_len))
 		return 500;
 	OPENSSL_cleanse(crypto, sizeof(crypto));
@@ -285,19 +287,32 @@ int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
 	int err, status;
 
 	memset(pm, 0, sizeof(*pm));
-	if (!r || !m->body.l)
+	if (!r)
 		return 0;
-	if (sdp_parse(m->body.p, m->body.l, &s) != SDP_OK) {
-		vs_stat_inc(srv->stats, VS_STAT_MEDIA_BAD_SDP);
-		return 488;
-	}
-	pm->stream = rtp_stream(&s);
-	if (pm->stream < 0 || !sdp_peer(&s, pm->stream, &peer) ||
-	    m->call_id.l > MEDIA_CALLID_MAX) {
-		/* No RTP stream with an address we can relay to: letting it
-		 * through would let media go around the relay. */
+	if (m->call_id.l > MEDIA_CALLID_MAX) {
 		vs_stat_inc(srv->stats, VS_STAT_MEDIA_NOT_RELAYED);
 		return 488;
+	}
+	if (!m->body.l) {
+		/* A late offer: the callee offers in its answer, the caller
+		 * answers in the ACK.  The session is made now, so that
+		 * the offer can name it. */
+		pm->info.late = true;
+		pm->info.stream = -1;
+		pm->info.leg_in = 1;
+	} else if (sdp_parse(m->body.p, m->body.l, &s) != SDP_OK) {
+		vs_stat_inc(srv->stats, VS_STAT_MEDIA_BAD_SDP);
+		return 488;
+	} else {
+		pm->info.stream = (int8_t)rtp_stream(&s);
+		if (pm->info.stream < 0 ||
+		    !sdp_peer(&s, pm->info.stream, &peer)) {
+			/* No RTP stream with an address we can relay to:
+			 * letting it through would let media go around
+			 * the relay. */
+			vs_stat_inc(srv->stats, VS_STAT_MEDIA_NOT_RELAYED);
+			return 488;
+		}
 	}
 	/* Each leg on the address of the listener that faces its phone:
 	 * the caller's where the INVITE came in, the callee's where the
@@ -342,7 +357,7 @@ int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
 			return 503;
 		}
 	}
-	status = take_offer(srv, pm, &s, flow, side);
+	status = pm->info.late ? 0 : take_offer(srv, pm, &s, flow, side);
 	if (status) {
 		proxy_media_end(srv, pm);
 		return status;
@@ -360,17 +375,24 @@ int proxy_media_reoffer(struct sip_server *srv, const struct sip_msg *m,
 	int status;
 
 	memset(pm, 0, sizeof(pm[0]));
-	if (!srv->svc || !srv->svc->media || !m->body.l ||
+	if (!srv->svc || !srv->svc->media ||
 	    !media_calls_get(srv->svc->calls, &m->call_id, false, &pm->info))
 		return 0;
-	if (sdp_parse(m->body.p, m->body.l, &s) != SDP_OK) {
+	if (!m->body.l) {
+		/* A re-INVITE without SDP: the other side offers in its
+		 * answer, this one answers in the ACK. */
+		pm->info.late = true;
+		pm->info.stream = -1;
+	} else if (sdp_parse(m->body.p, m->body.l, &s) != SDP_OK) {
 		vs_stat_inc(srv->stats, VS_STAT_MEDIA_BAD_SDP);
 		return 488;
-	}
-	pm->stream = rtp_stream(&s);
-	if (pm->stream < 0) {
-		vs_stat_inc(srv->stats, VS_STAT_MEDIA_NOT_RELAYED);
-		return 488;
+	} else {
+		pm->info.late = false;
+		pm->info.stream = (int8_t)rtp_stream(&s);
+		if (pm->info.stream < 0) {
+			vs_stat_inc(srv->stats, VS_STAT_MEDIA_NOT_RELAYED);
+			return 488;
+		}
 	}
 	pm->id = pm->info.id;
 	pm->ports[0] = pm->info.ports[0];
@@ -378,10 +400,14 @@ int proxy_media_reoffer(struct sip_server *srv, const struct sip_msg *m,
 	memcpy(pm->callid, m->call_id.p, m->call_id.l);
 	pm->callid_len = (uint8_t)m->call_id.l;
 	/* Who offers: the caller (its From tag) or the callee. */
-	pm->leg_in = !(m->from.tag.l == pm->info.caller_tag_len &&
+	pm->info.leg_in = !(m->from.tag.l == pm->info.caller_tag_len &&
 		       !memcmp(m->from.tag.p, pm->info.caller_tag,
 			       pm->info.caller_tag_len));
 	pm->established = true; /* a failed re-offer does not end the call */
+	if (pm->info.late) {
+		pm->info.leg_in = (uint8_t)(1 - pm->info.leg_in);
+		return 0;
+	}
 	status = take_offer(srv, pm, &s, flow, side);
 	if (status) {
 		proxy_media_free_body(pm);
@@ -390,12 +416,14 @@ int proxy_media_reoffer(struct sip_server *srv, const struct sip_msg *m,
 	return status;
 }
 
-bool proxy_media_answer(struct sip_server *srv, struct proxy_media *pm,
-			const struct sip_msg *resp, char *buf, size_t cap,
-			size_t *len)
+/* The answer in s to the offer pm holds.  With apply, the answering leg
+ * is set up and the session opened; either way the answer for the
+ * offerer is written into buf (a retransmitted ACK gets it again). */
+static bool take_answer(struct sip_server *srv, struct proxy_media *pm,
+			const struct sdp_session *s, bool apply, char *buf,
+			size_t cap, size_t *len)
 {
-	static __thread struct sdp_session s;
-	unsigned out = 1 - pm->leg_in;
+	unsigned out = 1 - pm->info.leg_in;
 	char crypto[SDES_ATTR_MAX];
 	const char *proto = NULL, *our = NULL;
 	struct vs_sockaddr peer;
@@ -403,48 +431,144 @@ bool proxy_media_answer(struct sip_server *srv, struct proxy_media *pm,
 	const struct sdp_media *m;
 	bool ok, srtp_ok;
 
-	if (!pm->id || !resp->body.l ||
-	    sdp_parse(resp->body.p, resp->body.l, &s) != SDP_OK ||
-	    pm->stream >= (int)s.nmedia) {
+	if (pm->info.stream < 0 || pm->info.stream >= (int)s->nmedia)
 		return false;
+	m = &s->m[pm->info.stream];
+	if (apply) {
+		/* The answering leg: SRTP if we offered it and it answered
+		 * a key. */
+		srtp_ok = pm->info.srtp[out] &&
+			  pick_crypto(s, pm->info.stream, &c);
+		if (srtp_ok) {
+			leg_srtp(srv, pm, out, &c);
+			OPENSSL_cleanse(&c, sizeof(c));
+		} else {
+			pm->info.srtp[out] = false;
+			leg_srtp(srv, pm, out, NULL);
+		}
+		if (pm->info.out_required && !srtp_ok) {
+			/* Its zone requires SRTP, it answered plain: nothing
+			 * goes to it or comes from it. */
+			vs_stat_inc(srv->stats, VS_STAT_MEDIA_SRTP_REFUSED);
+			vs_log_limited(VS_LOG_WARN, "media-srtp-answer",
+				       "media relay: call %.*s: the answer has no usable SRTP key but its zone requires SRTP; that leg gets no media",
+				       (int)pm->callid_len, pm->callid);
+			media_session_expect(srv->svc->media, pm->id, out, NULL,
+					     NULL);
+		} else if (m->port && sdp_peer(s, pm->info.stream, &peer)) {
+			media_session_expect(srv->svc->media, pm->id, out, &peer,
+					     NULL);
+		} else { /* refused or held */
+			media_session_expect(srv->svc->media, pm->id, out, NULL,
+					     NULL);
+		}
+		/* a=rtcp-mux passes through: both legs mux, or neither. */
+		media_session_rtcp_mux(srv->svc->media, pm->id,
+				       pm->info.offer_mux && m->rtcp_mux);
+		media_session_open(srv->svc->media, pm->id);
+		pm->info.answered = true;
+		save_info(srv, pm);
 	}
-	m = &s.m[pm->stream];
-	/* The answering leg: SRTP if we offered it and it answered a key. */
-	srtp_ok = pm->info.srtp[out] && pick_crypto(&s, pm->stream, &c);
-
-	if (srtp_ok) {
-		leg_srtp(srv, pm, out, &c);
-		OPENSSL_cleanse(&c, sizeof(c));
-	} else {
-		pm->info.srtp[out] = false;
-		leg_srtp(srv, pm, out, NULL);
-	}
-	if (pm->out_required && !srtp_ok) {
-		/* Its zone requires SRTP, it answered plain: nothing goes to
-		 * it or comes from it. */
-		vs_stat_inc(srv->stats, VS_STAT_MEDIA_SRTP_REFUSED);
-		vs_log_limited(VS_LOG_WARN, "media-srtp-answer",
-			       "media relay: call %.*s: the answer has no usable SRTP key but its zone requires SRTP; that leg gets no media",
-			       (int)pm->callid_len, pm->callid);
-		media_session_expect(srv->svc->media, pm->id, out, NULL, NULL);
-	} else if (m->port && sdp_peer(&s, pm->stream, &peer))
-		media_session_expect(srv->svc->media, pm->id, out, &peer, NULL);
-	else
-		media_session_expect(srv->svc->media, pm->id, out, NULL,
-				     NULL); /* refused or held */
-	media_session_open(srv->svc->media, pm->id);
-	save_info(srv, pm);
 	/* For the offerer: its own protocol, and our key if it spoke SRTP. */
-	if (pm->info.srtp[pm->leg_in]) {
-		our_crypto(pm, pm->leg_in, pm->in_tag, crypto);
+	if (pm->info.srtp[pm->info.leg_in]) {
+		our_crypto(pm, pm->info.leg_in, pm->info.in_tag, crypto);
 		our = crypto;
 	}
-	if (pm->in_proto[0])
-		proto = pm->in_proto;
-	ok = write_sdp(&s, pm->stream, pm, pm->leg_in,
-		       m->port ? pm->ports[pm->leg_in] : 0,
+	if (pm->info.in_proto[0])
+		proto = pm->info.in_proto;
+	ok = write_sdp(s, pm->info.stream, pm, pm->info.leg_in,
+		       m->port ? pm->ports[pm->info.leg_in] : 0,
 		       proto, our, buf, cap, len) == 0;
 	OPENSSL_cleanse(crypto, sizeof(crypto));
+	return ok;
+}
+
+/* A late offer, in s from resp_flow, for the requester on req_flow: the
+ * offer for the requester is kept in pm->body (every later response of
+ * the transaction carries the same).  An offer the relay cannot take has
+ * every stream refused (port 0): a response cannot be refused, and
+ * passing the offer on would let media go around the relay. */
+static void late_offer(struct sip_server *srv, struct proxy_media *pm,
+		       const struct sdp_session *s,
+		       const struct vs_flow *resp_flow,
+		       const struct vs_flow *req_flow)
+{
+	struct proxy_media_side side = {
+		.tls = req_flow->tp == VS_TP_TLS,
+		.srtp = shield_zone(srv->cfg, req_flow)->srtp,
+		.flow = req_flow};
+	struct vs_sockaddr peer;
+	int st;
+
+	pm->info.stream = (int8_t)rtp_stream(s);
+	if (pm->info.stream < 0 || !sdp_peer(s, pm->info.stream, &peer)) {
+		vs_stat_inc(srv->stats, VS_STAT_MEDIA_NOT_RELAYED);
+		st = 488;
+	} else {
+		st = take_offer(srv, pm, s, resp_flow, &side);
+	}
+	if (!st)
+		return;
+	vs_log_limited(VS_LOG_WARN, "media-late-offer",
+		       "media relay: call %.*s: the offer in the answer cannot be relayed (%d); its streams are refused",
+		       (int)pm->callid_len, pm->callid, st);
+	pm->info.stream = -1;
+	proxy_media_free_body(pm);
+	pm->body = malloc(SDP_OUT_MAX);
+	if (pm->body &&
+	    write_sdp(s, -1, pm, 1 - pm->info.leg_in, 0, NULL, NULL, pm->body,
+		      SDP_OUT_MAX, &pm->body_len)) {
+		free(pm->body);
+		pm->body = NULL;
+	}
+}
+
+bool proxy_media_answer(struct sip_server *srv, struct proxy_media *pm,
+			const struct sip_msg *resp,
+			const struct vs_flow *resp_flow,
+			const struct vs_flow *req_flow, char *buf, size_t cap,
+			size_t *len)
+{
+	static __thread struct sdp_session s;
+
+	if (!pm->id || !resp->body.l ||
+	    sdp_parse(resp->body.p, resp->body.l, &s) != SDP_OK)
+		return false;
+	if (!pm->info.late)
+		return take_answer(srv, pm, &s, true, buf, cap, len);
+	if (!pm->body)
+		late_offer(srv, pm, &s, resp_flow, req_flow);
+	if (!pm->body || pm->body_len > cap)
+		return false;
+	memcpy(buf, pm->body, pm->body_len);
+	*len = pm->body_len;
+	return true;
+}
+
+bool proxy_media_ack(struct sip_server *srv, const struct sip_msg *ack,
+		     char *buf, size_t cap, size_t *len)
+{
+	static __thread struct sdp_session s;
+	struct proxy_media pm;
+	bool ok;
+
+	if (!srv->svc || !srv->svc->media || !ack->body.l ||
+	    ack->call_id.l > MEDIA_CALLID_MAX)
+		return false;
+	memset(&pm, 0, sizeof(pm));
+	if (!media_calls_get(srv->svc->calls, &ack->call_id, false, &pm.info) ||
+	    !pm.info.late || pm.info.stream < 0 ||
+	    sdp_parse(ack->body.p, ack->body.l, &s) != SDP_OK) {
+		OPENSSL_cleanse(&pm.info, sizeof(pm.info));
+		return false;
+	}
+	pm.id = pm.info.id;
+	pm.ports[0] = pm.info.ports[0];
+	pm.ports[1] = pm.info.ports[1];
+	memcpy(pm.callid, ack->call_id.p, ack->call_id.l);
+	pm.callid_len = (uint8_t)ack->call_id.l;
+	ok = take_answer(srv, &pm, &s, !pm.info.answered, buf, cap, len);
+	OPENSSL_cleanse(&pm.info, sizeof(pm.info));
 	return ok;
 }
 

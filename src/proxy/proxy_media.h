@@ -7,15 +7,17 @@
  *
  * This release relays the first RTP stream of an offer; any other media
  * section is refused (port 0), ICE attributes are removed (candidates
- * would let media go around the relay), and both legs use the address of
- * the listener the INVITE came in on.
+ * would let media go around the relay), and each leg uses the address of
+ * the listener that faces its phone.  Offers come in INVITEs and UPDATEs,
+ * or, for an INVITE without SDP (a late offer), in its response, with the
+ * answer in the ACK.
  *
  * SRTP (SDES): never passed through.  A leg whose phone offers or answers
  * SRTP gets it with the phone's key for what it sends and a fresh random
  * key of the relay's for what it receives, so no phone learns another's
  * key; the relay bridges.  The callee is offered SRTP when the caller
- * offered it (media.srtp = "required" refuses plain offers), and keys go
- * only over TLS unless media.sdes_over_plain allows otherwise.
+ * offered it, or when its zone requires SRTP (zones.srtp, media.srtp), and
+ * keys go only over TLS unless media.sdes_over_plain allows otherwise.
  */
 #ifndef VS_PROXY_PROXY_MEDIA_H
 #define VS_PROXY_PROXY_MEDIA_H
@@ -29,8 +31,6 @@
 struct proxy_media {
 	uint32_t id;	   /* relay session, 0: none */
 	uint16_t ports[2]; /* relay RTP ports: [0] faces the caller */
-	int stream;	   /* the relayed media section */
-	unsigned leg_in;   /* the leg the offer came from (0: the caller) */
 	bool established;  /* a 2xx went up, or a later offer: the session
 			      lives to the BYE */
 	char callid[MEDIA_CALLID_MAX];
@@ -38,9 +38,6 @@ struct proxy_media {
 	char *body;	   /* the offer as the callee sees it */
 	size_t body_len;
 	struct media_call_info info; /* as in the Call-ID table */
-	bool out_required; /* the answering side must answer SRTP */
-	uint32_t in_tag;   /* the offerer's chosen a=crypto tag */
-	char in_proto[16]; /* the offerer's protocol */
 };
 
 /* The side an offer goes to: all its targets reached over TLS (our SDES
@@ -69,11 +66,21 @@ int proxy_media_reoffer(struct sip_server *srv, const struct sip_msg *m,
 			const struct vs_flow *flow,
 			const struct proxy_media_side *side,
 			struct proxy_media *pm);
-/* A response with an answer: the relay expects the callee where it says,
- * opens, and the answer for the caller goes to buf (true). */
+/* A response with SDP, from resp_flow, to the request that came over
+ * req_flow; the SDP to forward goes to buf (true).  Usually the answer:
+ * the relay expects the answering side where it says and opens.  For an
+ * INVITE without SDP it is the offer (a late offer): rewritten for the
+ * requester, whose answer comes in the ACK (proxy_media_ack). */
 bool proxy_media_answer(struct sip_server *srv, struct proxy_media *pm,
-			const struct sip_msg *resp, char *buf, size_t cap,
+			const struct sip_msg *resp,
+			const struct vs_flow *resp_flow,
+			const struct vs_flow *req_flow, char *buf, size_t cap,
 			size_t *len);
+/* An ACK with SDP: the answer to a late offer, taken by the relay (once;
+ * a retransmission is only rewritten) and written for the offerer into
+ * buf (true); false when the call has no late offer waiting. */
+bool proxy_media_ack(struct sip_server *srv, const struct sip_msg *ack,
+		     char *buf, size_t cap, size_t *len);
 /* The call's relay session ends (the INVITE failed, or was cancelled). */
 void proxy_media_end(struct sip_server *srv, struct proxy_media *pm);
 /* Free the rewritten offer and wipe the keys this exchange held (once

@@ -208,6 +208,16 @@ class Call:
                            self.cseq, self.branch))
 
 
+def hang_up(caller, callee, call, totag="x"):
+    """call (established from caller) ends: its BYE through the proxy, the
+    callee's 200, and the caller's copy of it."""
+    call.in_dialog("BYE")
+    bye = recv_match(callee, is_req("BYE", call.callid), 2.0)
+    if bye:
+        callee.send(response(bye, 200, "OK", totag))
+    return recv_match(caller, is_resp(call.callid, "BYE", final=True), 2.0)
+
+
 def with_body(msg, body):
     """msg (built with Content-Length: 0) carrying an SDP body instead."""
     return msg.replace(b"Content-Length: 0\r\n\r\n",

@@ -3,8 +3,11 @@
 bob through the proxy with SDP; each side sees only the relay's address
 and ports in the other's SDP; RTP flows both ways through the relay;
 RTP before the answer, from a third address, or after the BYE is dropped
-and never forwarded; a failed call and a finished one leave no relay
-session or port behind; an unusable offer gets 488.  Plain RTP both ways
+and never forwarded; hold and resume re-INVITEs; a late offer (INVITE
+without SDP, the offer in the 200 and the answer in the ACK, and a
+re-INVITE without SDP) is anchored the same way; a failed call and a
+finished one leave no relay session or port behind; an unusable offer
+gets 488.  Plain RTP both ways
 (SRTP passes through; bridging policy comes next).  Daemon 5290, phones
 5291-5294, relay ports 42000-42099, the attacker on 127.0.0.2."""
 import os
@@ -18,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vstest import Checks, Daemon
 from sipua import UA, status
 import callkit
-from callkit import SdpCall, is_req, recv_match, response, with_body
+from callkit import SdpCall, hang_up, is_req, recv_match, response, with_body
 
 PORT, A_SIP, A_RTP, B_SIP, B_RTP = 5290, 5291, 5292, 5293, 5294
 DOMAIN = "example.test"
@@ -46,6 +49,15 @@ def rtp_sock(port, ip="127.0.0.1"):
 
 def rtp(seq):
     return bytes([0x80, 0, seq >> 8, seq & 255]) + b"\x00" * 8 + bytes(160)
+
+
+def both_ways(relay_a, relay_b, seq):
+    """RTP from alice to her relay port and from bob to his: what each
+    side then receives, as (data, source) or None."""
+    a_rtp.sendto(rtp(seq), ("127.0.0.1", relay_a))
+    g1 = got(b_rtp, 1.0)
+    b_rtp.sendto(rtp(seq + 1), ("127.0.0.1", relay_b))
+    return g1, got(a_rtp, 1.0)
 
 
 def got(sock, timeout=0.5):
@@ -155,20 +167,74 @@ try:
     c.check("and alice's answer reaches bob naming his relay port",
             status(r) == 200 and media_of(r) == ("127.0.0.1", relay_b), r and r[-300:])
     time.sleep(0.1)
-    a_rtp.sendto(rtp(8), ("127.0.0.1", relay_a))
-    g1 = got(b_rtp, 1.0)
-    b_rtp.sendto(rtp(9), ("127.0.0.1", relay_b))
-    g2 = got(a_rtp, 1.0)
+    g1, g2 = both_ways(relay_a, relay_b, 8)
     c.check("after hold and resume, RTP flows both ways through the relay",
             g1 is not None and g2 is not None)
-    call.in_dialog("BYE")
-    bye = recv_match(bob, is_req("BYE", call.callid), 2.0)
-    if bye:
-        bob.send(response(bye, 200, "OK", "bob1"))
-    recv_match(alice, callkit.is_resp(call.callid, "BYE", final=True), 2.0)
+    hang_up(alice, bob, call, "bob1")
     time.sleep(0.2)
     a_rtp.sendto(rtp(6), ("127.0.0.1", relay_a))
     c.check("after the BYE nothing is forwarded", got(b_rtp) is None)
+
+    # A late offer: an INVITE without SDP; bob offers in his 200 and alice
+    # answers in the ACK.  Both are rewritten to name the relay.
+    call4 = callkit.Call(alice, "alice", "sip:bob@" + DOMAIN, DOMAIN, "alice-secret-1")
+    call4.start()
+    inv = recv_match(bob, is_req("INVITE", call4.callid), 2.0)
+    c.check("a late-offer INVITE reaches bob without SDP",
+            inv is not None and b"m=audio" not in inv)
+    inv4 = inv
+    if inv:
+        bob.send(with_body(response(inv, 200, "OK", "bob4",
+                                    contact="sip:bob@127.0.0.1:%d" % B_SIP), sdp(B_RTP)))
+    r = call4.final()
+    addr, relay_a = media_of(r)
+    c.check("bob's offer in the 200 reaches alice naming the relay, not bob",
+            status(r) == 200 and addr == "127.0.0.1" and relay_a is not None and
+            42000 <= relay_a < 42100, (status(r), addr, relay_a))
+    call4.established(r)
+    route4 = "".join("Route: %s\r\n" % x for x in call4.route)
+    ack = with_body(callkit.build(alice, "ACK", call4.remote, call4.frm, call4.remote_to,
+                                  call4.callid, call4.cseq, extra=route4), sdp(A_RTP))
+    alice.send(ack)
+    back = recv_match(bob, is_req("ACK", call4.callid), 2.0)
+    relay_b = media_of(back)[1]
+    c.check("alice's answer in the ACK reaches bob naming the relay, not alice",
+            media_of(back)[0] == "127.0.0.1" and relay_b is not None and
+            42000 <= relay_b < 42100 and relay_b != relay_a, back and back[-200:])
+    alice.send(ack)
+    again = recv_match(bob, is_req("ACK", call4.callid), 2.0)
+    c.check("a retransmitted ACK is rewritten the same way",
+            again is not None and media_of(again) == media_of(back))
+    time.sleep(0.1)
+    g1, g2 = both_ways(relay_a, relay_b, 20)
+    c.check("late offer: RTP flows both ways through the relay",
+            g1 is not None and g1[1] == ("127.0.0.1", relay_b) and
+            g2 is not None and g2[1] == ("127.0.0.1", relay_a))
+    # A re-INVITE without SDP from alice: bob offers again (on hold, from
+    # another address) in the 200, alice answers in the ACK.
+    call4.cseq += 1
+    alice.send(callkit.build(alice, "INVITE", call4.remote, call4.frm, call4.remote_to,
+                             call4.callid, call4.cseq, extra=route4 + call4.contact))
+    rinv = recv_match(bob, is_req("INVITE", call4.callid), 2.0)
+    if rinv:
+        bob.send(with_body(response(rinv, 200, "OK", "bob4",
+                                    contact="sip:bob@127.0.0.1:%d" % B_SIP),
+                           sdp(B_RTP, extra="a=sendonly\r\n")))
+    r = recv_match(alice, callkit.is_resp(call4.callid, "INVITE", final=True), 2.0)
+    c.check("a re-INVITE without SDP: bob's offer in the 200 reaches alice naming her relay port",
+            status(r) == 200 and media_of(r) == ("127.0.0.1", relay_a) and
+            b"a=sendonly" in r, r and r[-300:])
+    alice.send(with_body(callkit.build(alice, "ACK", call4.remote, call4.frm, call4.remote_to,
+                                       call4.callid, call4.cseq, extra=route4),
+                         sdp(A_RTP, extra="a=recvonly\r\n")))
+    back = recv_match(bob, is_req("ACK", call4.callid), 2.0)
+    c.check("and alice's answer in the ACK reaches bob naming his relay port",
+            back is not None and media_of(back) == ("127.0.0.1", relay_b), back and back[-200:])
+    time.sleep(0.1)
+    b_rtp.sendto(rtp(22), ("127.0.0.1", relay_b))
+    g = got(a_rtp, 1.0)
+    c.check("and media still flows", g is not None and g[1] == ("127.0.0.1", relay_a))
+    hang_up(alice, bob, call4, "bob4")
 
     # A failed call: its session and ports go with it.
     call2 = SdpCall(alice, "alice", "sip:bob@" + DOMAIN, DOMAIN, "alice-secret-1")
@@ -186,8 +252,8 @@ try:
     c.check("an offer the relay cannot carry gets 488", status(r) == 488, r)
     time.sleep(0.3)
     st = d.stats()
-    c.check("counters: media.sessions_created 2, media.not_relayable 1",
-            st.get("media.sessions_created") == 2 and st.get("media.not_relayable") == 1,
+    c.check("counters: media.sessions_created 3, media.not_relayable 1",
+            st.get("media.sessions_created") == 3 and st.get("media.not_relayable") == 1,
             {k: v for k, v in st.items() if k.startswith("media")})
     c.check("no relay session or port is left (media.active_sessions 0)",
             st.get("media.active_sessions") == 0 and st.get("media.ports_in_use") == 0,

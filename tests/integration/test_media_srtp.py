@@ -5,7 +5,8 @@ Two calls through the proxy with media.enabled:
      relay's own key (not alice's) and answers with his; alice gets the
      relay's key for her side (not bob's) under her chosen tag.  Media
      protected by alice reaches bob protected with the relay's key for
-     him, and back; a forged packet from alice's address is dropped.
+     him, and back; with rtcp-mux, SRTCP on the RTP port too; a forged
+     packet from alice's address is dropped.
   2. SRTP to plain RTP: bob answers RTP/AVP without a key; alice's SRTP
      reaches him as plain RTP, and his RTP reaches her as SRTP.
 A plain offer to a media.srtp = "required" daemon gets 488.  Packets are
@@ -25,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vstest import Checks, Daemon
 from sipua import UA, status
 import callkit
-from callkit import SdpCall, is_req, recv_match, response, with_body
+from callkit import SdpCall, hang_up, is_req, recv_match, response, with_body
 
 PORT, A_SIP, A_RTP, B_SIP, B_RTP = 5295, 5296, 5297, 5298, 5299
 DOMAIN = "example.test"
@@ -36,9 +37,11 @@ BOB_KEY = base64.b64encode(bytes(range(101, 131))).decode()
 c = Checks("media_srtp")
 
 
-def sdp(port, savp=True, key=None, tag=7):
+def sdp(port, savp=True, key=None, tag=7, mux=False):
     s = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
          "m=audio %d RTP/%s 0\r\n" % (port, "SAVP" if savp else "AVP"))
+    if mux:
+        s += "a=rtcp-mux\r\n"
     if key:
         s += "a=crypto:%d %s inline:%s\r\n" % (tag, SUITE, key)
     return s
@@ -103,14 +106,6 @@ def call(alice, bob, offer, answer_fn):
     return inv, ok, cl
 
 
-def hang_up(alice, bob, cl):
-    cl.in_dialog("BYE")
-    bye = recv_match(bob, is_req("BYE", cl.callid), 2.0)
-    if bye:
-        bob.send(response(bye, 200, "OK", "x"))
-    recv_match(alice, callkit.is_resp(cl.callid, "BYE", final=True), 2.0)
-
-
 d = Daemon(PORT, domains=(DOMAIN,), listen=(
     '{ address = "127.0.0.1"; port = %d; transports = ["udp"]; }' % PORT),
     extra='media = { enabled = true; port_min = 42100; port_max = 42199; '
@@ -128,8 +123,9 @@ try:
     a_rtp, b_rtp, evil = sock(A_RTP), sock(B_RTP), sock(0, "127.0.0.2")
 
     # --- 1. SRTP to SRTP, a key per leg ---------------------------------------
-    inv, ok, cl = call(alice, bob, sdp(A_RTP, key=ALICE_KEY, tag=7),
-                       lambda inv: sdp(B_RTP, key=BOB_KEY, tag=int(sdp_of(inv)[2][0][0])))
+    inv, ok, cl = call(alice, bob, sdp(A_RTP, key=ALICE_KEY, tag=7, mux=True),
+                       lambda inv: sdp(B_RTP, key=BOB_KEY, tag=int(sdp_of(inv)[2][0][0]),
+                                       mux=True))
     relay_b, proto_b, cr_b = sdp_of(inv)
     relay_a, proto_a, cr_a = sdp_of(ok)
     c.check("bob is offered RTP/SAVP with one key, the relay's, not alice's",
@@ -149,6 +145,13 @@ try:
     p = got(a_rtp)
     c.check("bob's SRTP reaches alice re-protected with the relay's key for her",
             p is not None and tool("unprotect", relay_key_a, p) == rtp(2))
+    # rtcp-mux (both offered and answered it): SRTCP on the RTP ports.
+    rr = bytes([0x80, 0xc9, 0, 1, 0xca, 0xfe, 0, 1])
+    a_rtp.sendto(tool("protect_rtcp", ALICE_KEY, rr), ("127.0.0.1", relay_a))
+    p = got(b_rtp)
+    c.check("rtcp-mux: alice's SRTCP on the RTP port reaches bob's RTP port as SRTCP "
+            "under the relay's key", p is not None and b"a=rtcp-mux" in inv and
+            tool("unprotect_rtcp", relay_key_b, p) == rr, p and p.hex())
     forged = bytearray(tool("protect", ALICE_KEY, rtp(3)))
     forged[-1] ^= 1
     a_rtp.sendto(bytes(forged), ("127.0.0.1", relay_a))

@@ -2,7 +2,7 @@
  * srtp_tool.c - SRTP for the integration tests' Python phones, on our
  * transform (src/media/srtp.c, itself checked against libsrtp2):
  *
- *   srtp_tool protect|unprotect SUITE KEY_BASE64 HEX_PACKET
+ *   srtp_tool protect|unprotect|protect_rtcp|unprotect_rtcp SUITE KEY_BASE64 HEX_PACKET
  *
  * prints the resulting packet in hex, or "error N" and exits 1.  A fresh
  * context per call: give packets with rising sequence numbers.
@@ -25,7 +25,7 @@ int main(int argc, char **argv)
 	int r;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: srtp_tool protect|unprotect SUITE KEY_BASE64 HEX\n");
+		fprintf(stderr, "usage: srtp_tool protect|unprotect|protect_rtcp|unprotect_rtcp SUITE KEY_BASE64 HEX\n");
 		return 2;
 	}
 	snprintf(attr, sizeof(attr), "1 %s inline:%s", argv[2], argv[3]);
@@ -40,8 +40,14 @@ int main(int argc, char **argv)
 			break;
 		pkt[n++] = (uint8_t)b;
 	}
-	r = !strcmp(argv[1], "protect") ? (int)vs_srtp_protect(&ctx, pkt, &n, sizeof(pkt))
-					 : (int)vs_srtp_unprotect(&ctx, pkt, &n);
+	if (!strcmp(argv[1], "protect"))
+		r = (int)vs_srtp_protect(&ctx, pkt, &n, sizeof(pkt));
+	else if (!strcmp(argv[1], "protect_rtcp"))
+		r = (int)vs_srtcp_protect(&ctx, pkt, &n, sizeof(pkt));
+	else if (!strcmp(argv[1], "unprotect_rtcp"))
+		r = (int)vs_srtcp_unprotect(&ctx, pkt, &n);
+	else
+		r = (int)vs_srtp_unprotect(&ctx, pkt, &n);
 	if (r != VS_SRTP_OK) {
 		printf("error %d\n", r);
 		return 1;

@@ -374,8 +374,10 @@ static void test_media(void **state)
 	assert_int_equal(cfg.media_latch, 1);
 	assert_int_equal(cfg.media_srtp, VS_SRTP_OPTIONAL);
 	assert_int_equal(cfg.zones[0].srtp, VS_SRTP_OPTIONAL);
+	assert_int_equal(cfg.media_batch_us, 200);
 	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
-			      "media = { srtp = \"required\"; sdes_over_plain = true; timeout = 0; };\n"), 0);
+			      "media = { srtp = \"required\"; sdes_over_plain = true; timeout = 0; batch_us = 0; };\n"), 0);
+	assert_int_equal(cfg.media_batch_us, 0);
 	assert_int_equal(cfg.media_srtp, VS_SRTP_REQUIRED);
 	assert_int_equal(cfg.zones[0].srtp, VS_SRTP_REQUIRED);
 	assert_true(cfg.media_sdes_over_plain);

@@ -101,7 +101,7 @@ static void wait_sessions(struct media_relay *r, uint32_t n)
 static void test_plain_relay(void **state)
 {
 	char err[256];
-	struct relay_conf conf = {41000, 41099, 64, 0, NULL, NULL};
+	struct relay_conf conf = {41000, 41099, 64, 0, NULL, NULL, 200};
 	struct media_relay *r = media_relay_start(&conf, err, sizeof(err));
 	struct relay_leg_conf legs[2];
 	struct relay_leg_stats st[2];
@@ -163,7 +163,7 @@ static void test_plain_relay(void **state)
 static void test_rtp_to_srtp(void **state)
 {
 	char err[256];
-	struct relay_conf conf = {41000, 41099, 64, 0, NULL, NULL};
+	struct relay_conf conf = {41000, 41099, 64, 0, NULL, NULL, 0};
 	struct media_relay *r = media_relay_start(&conf, err, sizeof(err));
 	struct relay_leg_conf legs[2];
 	struct relay_leg_stats st[2];
@@ -236,7 +236,7 @@ static void test_rtp_to_srtp(void **state)
 static void test_no_leak(void **state)
 {
 	char err[256];
-	struct relay_conf conf = {41000, 41009, 2, 0, NULL, NULL}; /* 5 pairs, 2 sessions */
+	struct relay_conf conf = {41000, 41009, 2, 0, NULL, NULL, 0}; /* 5 pairs, 2 sessions */
 	struct media_relay *r = media_relay_start(&conf, err, sizeof(err));
 	struct relay_leg_conf legs[2];
 	uint16_t ports[2];
@@ -269,7 +269,7 @@ static void test_no_leak(void **state)
 static void test_timeout(void **state)
 {
 	char err[256];
-	struct relay_conf conf = {41000, 41099, 8, 2, NULL, NULL};
+	struct relay_conf conf = {41000, 41099, 8, 2, NULL, NULL, 0};
 	struct media_relay *r = media_relay_start(&conf, err, sizeof(err));
 	struct relay_leg_conf legs[2];
 	struct vs_sockaddr a_addr, b_addr;
