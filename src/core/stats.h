@@ -80,6 +80,7 @@
 	X(MEDIA_NOT_RELAYED, "media.not_relayable")                            \
 	X(MEDIA_FULL, "media.full")                                            \
 	X(MEDIA_SRTP_REFUSED, "media.srtp_refused")                            \
+	X(MEDIA_TIMEOUT_BYES, "media.timeout_byes")                            \
 	X(PROXY_BAD_ROUTE, "proxy.unsigned_route")                            \
 	X(SHIELD_ZONE_DENIED, "shield.zone_denied")                            \
 	X(SHIELD_METHOD_DENIED, "shield.method_denied")                        \

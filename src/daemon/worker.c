@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "proxy/proxy_media.h"
 #include "store/store.h"
 
 /* How long a stopping worker waits for queued TCP output to leave. */
@@ -319,6 +320,40 @@ static void media_injection(void *arg, const struct vs_sockaddr *src,
 	vs_event_emit(&d->events, &e);
 }
 
+/* A call whose media stopped: worker 0 ends it (proxy_media_timeout). */
+struct timeout_job {
+	struct vs_job job;
+	struct vs_daemon *d;
+	uint32_t id;
+};
+
+static void timeout_job_run(struct vs_job *job)
+{
+	struct timeout_job *tj = (struct timeout_job *)job;
+	struct vs_daemon *d = tj->d;
+
+	if (!atomic_load(&d->stop))
+		proxy_media_timeout(&d->workers[0].srv, tj->id);
+	else /* shutting down: only the dialog goes */
+		free(media_calls_take_session(&d->calls, tj->id));
+	free(tj);
+}
+
+static void media_timed_out(void *arg, uint32_t id)
+{
+	struct vs_daemon *d = arg;
+	struct timeout_job *tj = calloc(1, sizeof(*tj));
+
+	if (!tj) {
+		free(media_calls_take_session(&d->calls, id));
+		return;
+	}
+	tj->job.run = timeout_job_run;
+	tj->d = d;
+	tj->id = id;
+	vs_worker_post(&d->workers[0], &tj->job);
+}
+
 int vs_daemon_services_start(struct vs_daemon *d, const struct vs_config *cfg,
 			     char *err, size_t errlen)
 {
@@ -356,7 +391,7 @@ int vs_daemon_services_start(struct vs_daemon *d, const struct vs_config *cfg,
 					(uint16_t)cfg->media_port_max,
 					cfg->media_max_sessions,
 					cfg->media_timeout, media_injection, d,
-					cfg->media_batch_us};
+					cfg->media_batch_us, media_timed_out, d};
 		if (media_calls_init(&d->calls, cfg->media_max_sessions)) {
 			snprintf(err, errlen, "out of memory for media.max_sessions");
 			return -1;

@@ -43,10 +43,26 @@ void media_calls_destroy(struct media_calls *c)
 {
 	if (!c->e)
 		return;
+	for (uint32_t i = 0; i < c->max; i++)
+		free(c->e[i].dlg);
 	pthread_mutex_destroy(&c->lock);
 	free(c->e);
 	free(c->bucket);
 	c->e = NULL;
+}
+
+/* Unlink the entry *link points at; it goes back to the free list. */
+static void entry_drop(struct media_calls *c, int32_t *link)
+{
+	int32_t i = *link;
+
+	*link = c->e[i].next;
+	explicit_bzero(&c->e[i].info, sizeof(c->e[i].info));
+	free(c->e[i].dlg);
+	c->e[i].dlg = NULL;
+	c->e[i].next = c->free;
+	c->free = i;
+	c->used--;
 }
 
 /* The link that points at callid's entry (or at -1). */
@@ -73,7 +89,12 @@ int media_calls_put(struct media_calls *c, const struct pl *callid,
 	pthread_mutex_lock(&c->lock);
 	link = find(c, callid);
 	if (*link >= 0) {
-		c->e[*link].info = *info;
+		struct media_call *e = &c->e[*link];
+		if (e->info.id != info->id) { /* another call, same Call-ID */
+			free(e->dlg);
+			e->dlg = NULL;
+		}
+		e->info = *info;
 		pthread_mutex_unlock(&c->lock);
 		return 0;
 	}
@@ -108,13 +129,8 @@ uint32_t media_calls_get(struct media_calls *c, const struct pl *callid,
 		id = c->e[i].info.id;
 		if (out)
 			*out = c->e[i].info;
-		if (take) {
-			explicit_bzero(&c->e[i].info, sizeof(c->e[i].info));
-			*link = c->e[i].next;
-			c->e[i].next = c->free;
-			c->free = i;
-			c->used--;
-		}
+		if (take)
+			entry_drop(c, link);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return id;
@@ -134,14 +150,70 @@ uint32_t media_calls_sweep(struct media_calls *c,
 				link = &c->e[i].next;
 				continue;
 			}
-			*link = c->e[i].next;
-			explicit_bzero(&c->e[i].info, sizeof(c->e[i].info));
-			c->e[i].next = c->free;
-			c->free = i;
-			c->used--;
+			entry_drop(c, link);
 			gone++;
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
 	return gone;
+}
+
+int media_calls_set_dialog(struct media_calls *c, const struct pl *callid,
+			   struct media_dialog *dlg)
+{
+	int32_t *link;
+
+	if (callid->l == 0 || callid->l > MEDIA_CALLID_MAX) {
+		free(dlg);
+		return ENOENT;
+	}
+	pthread_mutex_lock(&c->lock);
+	link = find(c, callid);
+	if (*link < 0) {
+		pthread_mutex_unlock(&c->lock);
+		free(dlg);
+		return ENOENT;
+	}
+	free(c->e[*link].dlg);
+	c->e[*link].dlg = dlg;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+void media_calls_cseq(struct media_calls *c, const struct pl *callid,
+		      unsigned leg, uint32_t cseq)
+{
+	int32_t *link;
+
+	if (callid->l == 0 || callid->l > MEDIA_CALLID_MAX || leg > 1)
+		return;
+	pthread_mutex_lock(&c->lock);
+	link = find(c, callid);
+	if (*link >= 0 && c->e[*link].dlg && c->e[*link].dlg->cseq[leg] < cseq)
+		c->e[*link].dlg->cseq[leg] = cseq;
+	pthread_mutex_unlock(&c->lock);
+}
+
+struct media_dialog *media_calls_take_session(struct media_calls *c,
+					      uint32_t id)
+{
+	struct media_dialog *dlg = NULL;
+	bool found = false;
+
+	pthread_mutex_lock(&c->lock);
+	for (uint32_t b = 0; b < c->nbuckets && !found; b++) {
+		for (int32_t *link = &c->bucket[b]; *link >= 0;
+		     link = &c->e[*link].next) {
+			struct media_call *e = &c->e[*link];
+			if (e->info.id != id)
+				continue;
+			dlg = e->dlg;
+			e->dlg = NULL;
+			entry_drop(c, link);
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return dlg;
 }

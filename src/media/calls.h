@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/pl.h"
+#include "transport/flow.h"
 
 #define MEDIA_CALLID_MAX 128
 
@@ -43,10 +44,30 @@ struct media_call_info {
 	char in_proto[16]; /* the offerer's protocol */
 };
 
+/*
+ * What ending an answered call takes: a BYE to each side, as the other
+ * side would send it (RFC 3261 15.1.1), when its media stops
+ * (media.timeout).  Leg 0 is the caller, 1 the callee.  One allocation,
+ * bounded: longer values are not kept (that call is not ended by us).
+ */
+#define MEDIA_DLG_VALUE_MAX 256
+#define MEDIA_DLG_ROUTE_MAX 512
+
+struct media_dialog {
+	struct vs_flow flow[2];	   /* where each side's requests go */
+	uint32_t cseq[2];	   /* the highest CSeq seen from each side */
+	char callid[MEDIA_CALLID_MAX + 1];
+	char addr[2][MEDIA_DLG_VALUE_MAX];    /* From / To values, with tags */
+	char contact[2][MEDIA_DLG_VALUE_MAX]; /* each side's Contact URI */
+	char route[2][MEDIA_DLG_ROUTE_MAX];   /* Route values towards each
+						 side, or "" */
+};
+
 struct media_call {
 	char callid[MEDIA_CALLID_MAX];
 	uint8_t len;
 	struct media_call_info info;
+	struct media_dialog *dlg; /* once answered; owned here */
 	int32_t next; /* in the bucket, or in the free list */
 };
 
@@ -68,6 +89,18 @@ int media_calls_put(struct media_calls *c, const struct pl *callid,
  * NULL); with take, the entry goes. */
 uint32_t media_calls_get(struct media_calls *c, const struct pl *callid,
 			 bool take, struct media_call_info *out);
+
+/* Keep dlg (owned from now on, freed if callid has no entry) for the
+ * call of callid.  0 or ENOENT. */
+int media_calls_set_dialog(struct media_calls *c, const struct pl *callid,
+			   struct media_dialog *dlg);
+/* callid's side leg sent a request with this CSeq: later BYEs go above. */
+void media_calls_cseq(struct media_calls *c, const struct pl *callid,
+		      unsigned leg, uint32_t cseq);
+/* The entry of session id goes; its dialog is returned (the caller owns
+ * it), or NULL.  A scan of the table: for the rare media timeout. */
+struct media_dialog *media_calls_take_session(struct media_calls *c,
+					      uint32_t id);
 
 /* Drop the entries whose session is gone (alive(arg, id) false): sessions
  * the relay closed for lack of media.  Returns how many went. */

@@ -86,6 +86,8 @@ struct media_relay {
 	void (*injection)(void *, const struct vs_sockaddr *, const char *,
 			  uint64_t);
 	void *injection_arg;
+	void (*timed_out)(void *, uint32_t);
+	void *timed_out_arg;
 };
 
 static uint64_t mono_ms(void)
@@ -335,8 +337,11 @@ static void *media_main(void *arg)
 			for (uint32_t i = 0; i < r->nslots; i++) {
 				struct session *s = &r->slots[i];
 				if (s->active && now - s->last_ms >= r->timeout_ms) {
+					uint32_t id = ((s->gen & GEN_MASK) << SLOT_BITS) | (i + 1);
 					slot_release(r, s);
 					__atomic_add_fetch(&r->timeouts, 1, __ATOMIC_RELAXED);
+					if (r->timed_out)
+						r->timed_out(r->timed_out_arg, id);
 				}
 			}
 		}
@@ -415,6 +420,8 @@ struct media_relay *media_relay_start(const struct relay_conf *conf, char *err,
 	}
 	r->nslots = conf->max_sessions;
 	r->timeout_ms = (uint64_t)conf->timeout_s * 1000;
+	r->timed_out = conf->timed_out;
+	r->timed_out_arg = conf->timed_out_arg;
 	r->batch_ns = (long)(conf->batch_us > 1000 ? 1000 : conf->batch_us) * 1000;
 	r->injection = conf->injection;
 	r->injection_arg = conf->injection_arg;

@@ -43,6 +43,10 @@ struct relay_conf {
 	 * 1000) so that what arrives meanwhile is read in one batch: fewer
 	 * wake-ups per packet, at the cost of up to this much latency. */
 	uint32_t batch_us;
+	/* Told, from the media thread, of a session closed for lack of media
+	 * (media.timeout) so that the call can be ended.  NULL: nobody. */
+	void (*timed_out)(void *arg, uint32_t id);
+	void *timed_out_arg;
 };
 
 /* SRTP on one leg: rx unprotects what the leg's phone sends, tx protects

@@ -446,6 +446,8 @@ static void branch_response(void *arg, struct sip_tsx *t,
 				       &ctx->in_flow, answer, sizeof(answer),
 				       &alen))
 			body = pl_make(answer, alen);
+		if (s >= 200 && s < 300 && !ctx->media.established)
+			proxy_media_answered(ctx->srv, &ctx->media, resp, &t->flow);
 		if (s >= 200 && s < 300)
 			ctx->media.established = true;
 		if (sip_resp_fwd_print(&mb, resp, pl_isset(&body) ? &body : NULL)) {
@@ -636,6 +638,22 @@ static void new_branch_id(const struct sip_server *srv, char out[40])
 	vs_random(rnd, sizeof(rnd));
 	snprintf(out, 40, BRANCH_PREFIX "%02x", srv->worker & 0xff);
 	hexify(rnd, sizeof(rnd), out + strlen(out));
+}
+
+int proxy_new_via(const struct sip_server *srv, const struct vs_flow *flow,
+		  char *out, size_t size)
+{
+	char host[VS_IPSTR_MAX + 2], branch[40];
+	uint16_t port;
+	int n;
+
+	if (!local_addr(srv, flow->peer.u.sa.sa_family, flow->tp, host,
+			sizeof(host), &port))
+		return ENETUNREACH;
+	new_branch_id(srv, branch);
+	n = snprintf(out, size, "SIP/2.0/%s %s:%u;branch=%s", tp_name(flow->tp),
+		     host, port, branch);
+	return n < 0 || (size_t)n >= size ? EOVERFLOW : 0;
 }
 
 /* Fork the request to the targets inside server transaction st. */

@@ -22,4 +22,10 @@ void proxy_response(struct sip_server *srv, const struct sip_input *in);
  * EPROTONOSUPPORT (sips or a transport we do not speak). */
 int proxy_uri_flow(const struct sip_uri *u, struct vs_flow *out);
 
+/* The Via value ("SIP/2.0/UDP host:port;branch=...", a new branch) of a
+ * request we originate towards flow: 0, ENETUNREACH (no listener for its
+ * transport and family) or EOVERFLOW. */
+int proxy_new_via(const struct sip_server *srv, const struct vs_flow *flow,
+		  char *out, size_t size);
+
 #endif

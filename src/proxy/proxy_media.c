@@ -362,6 +362,8 @@ int proxy_media_offer(struct sip_server *srv, const struct sip_msg *m,
 		proxy_media_end(srv, pm);
 		return status;
 	}
+	if (srv->cfg->media_timeout)
+		pm->dlg = proxy_dialog_new(m, flow);
 	vs_stat_inc(srv->stats, VS_STAT_MEDIA_SESSIONS);
 	return 0;
 }
@@ -404,6 +406,8 @@ int proxy_media_reoffer(struct sip_server *srv, const struct sip_msg *m,
 		       !memcmp(m->from.tag.p, pm->info.caller_tag,
 			       pm->info.caller_tag_len));
 	pm->established = true; /* a failed re-offer does not end the call */
+	media_calls_cseq(srv->svc->calls, &m->call_id, pm->info.leg_in,
+			 m->cseq.num);
 	if (pm->info.late) {
 		pm->info.leg_in = (uint8_t)(1 - pm->info.leg_in);
 		return 0;
@@ -586,12 +590,29 @@ void proxy_media_end(struct sip_server *srv, struct proxy_media *pm)
 	OPENSSL_cleanse(&pm->info, sizeof(pm->info));
 }
 
+void proxy_media_answered(struct sip_server *srv, struct proxy_media *pm,
+			  const struct sip_msg *resp,
+			  const struct vs_flow *callee)
+{
+	struct pl cid = pl_make(pm->callid, pm->callid_len);
+
+	if (!pm->dlg)
+		return;
+	if (proxy_dialog_answered(srv, pm->dlg, resp, callee))
+		(void)media_calls_set_dialog(srv->svc->calls, &cid, pm->dlg);
+	else
+		free(pm->dlg);
+	pm->dlg = NULL;
+}
+
 void proxy_media_free_body(struct proxy_media *pm)
 {
 	if (pm->body) /* it may hold the relay's SRTP key */
 		OPENSSL_cleanse(pm->body, pm->body_len);
 	free(pm->body);
 	pm->body = NULL;
+	free(pm->dlg);
+	pm->dlg = NULL;
 	OPENSSL_cleanse(&pm->info.relay_key, sizeof(pm->info.relay_key));
 }
 

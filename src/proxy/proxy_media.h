@@ -38,6 +38,8 @@ struct proxy_media {
 	char *body;	   /* the offer as the callee sees it */
 	size_t body_len;
 	struct media_call_info info; /* as in the Call-ID table */
+	struct media_dialog *dlg; /* an initial INVITE's, until its 2xx hands
+				     it to the Call-ID table */
 };
 
 /* The side an offer goes to: all its targets reached over TLS (our SDES
@@ -81,6 +83,23 @@ bool proxy_media_answer(struct sip_server *srv, struct proxy_media *pm,
  * buf (true); false when the call has no late offer waiting. */
 bool proxy_media_ack(struct sip_server *srv, const struct sip_msg *ack,
 		     char *buf, size_t cap, size_t *len);
+/* What ending the call takes (proxy_bye.c): the caller's side from the
+ * INVITE that came over flow caller (NULL: out of memory, or values too
+ * long), then the callee's from its 2xx (false: not usable). */
+struct media_dialog *proxy_dialog_new(const struct sip_msg *invite,
+				      const struct vs_flow *caller);
+bool proxy_dialog_answered(struct sip_server *srv, struct media_dialog *d,
+			   const struct sip_msg *resp,
+			   const struct vs_flow *callee);
+/* The first 2xx of an initial INVITE came from callee: the call's dialog
+ * is kept with its entry in the Call-ID table. */
+void proxy_media_answered(struct sip_server *srv, struct proxy_media *pm,
+			  const struct sip_msg *resp,
+			  const struct vs_flow *callee);
+/* The relay closed session id for lack of media: the call it belonged to
+ * is ended with a BYE to each side (on the worker that calls this). */
+void proxy_media_timeout(struct sip_server *srv, uint32_t id);
+
 /* The call's relay session ends (the INVITE failed, or was cancelled). */
 void proxy_media_end(struct sip_server *srv, struct proxy_media *pm);
 /* Free the rewritten offer and wipe the keys this exchange held (once

@@ -136,7 +136,10 @@ try:
                                     call.callid, call.cseq, extra=route + call.contact),
                       sdp(A_RTP, extra="a=sendonly\r\n"))
     alice.send(reinv)
-    rinv = recv_match(bob, is_req("INVITE", call.callid), 2.0)
+    # (matched by CSeq: bob may still hold a retransmission of the first
+    # INVITE, sent before he answered)
+    rinv = recv_match(bob, lambda m: is_req("INVITE", call.callid)(m) and
+                      callkit.cseq_of(m)[0] == call.cseq, 2.0)
     c.check("alice's hold re-INVITE reaches bob naming the same relay port, a=sendonly kept",
             rinv is not None and media_of(rinv) == ("127.0.0.1", relay_b) and b"a=sendonly" in rinv,
             rinv and rinv[-300:])
@@ -215,7 +218,8 @@ try:
     call4.cseq += 1
     alice.send(callkit.build(alice, "INVITE", call4.remote, call4.frm, call4.remote_to,
                              call4.callid, call4.cseq, extra=route4 + call4.contact))
-    rinv = recv_match(bob, is_req("INVITE", call4.callid), 2.0)
+    rinv = recv_match(bob, lambda m: is_req("INVITE", call4.callid)(m) and
+                      callkit.cseq_of(m)[0] == call4.cseq, 2.0)
     if rinv:
         bob.send(with_body(response(rinv, 200, "OK", "bob4",
                                     contact="sip:bob@127.0.0.1:%d" % B_SIP),
@@ -258,11 +262,81 @@ try:
     c.check("no relay session or port is left (media.active_sessions 0)",
             st.get("media.active_sessions") == 0 and st.get("media.ports_in_use") == 0,
             (st.get("media.active_sessions"), st.get("media.ports_in_use")))
-    for s_ in (a_rtp, b_rtp, evil):
+    for s_ in (alice, bob, a_rtp, b_rtp, evil):
         s_.close()
     code = d.stop()
     c.check("stops cleanly", code == 0, code)
     c.check("no sanitizer reports", not d.sanitizer_reports(), d.sanitizer_reports())
 finally:
     d.cleanup()
+
+# --- media.timeout ends the call: a BYE to each side -------------------------------
+d2 = Daemon(PORT, domains=(DOMAIN,), listen=(
+    '{ address = "127.0.0.1"; port = %d; transports = ["udp"]; }' % PORT),
+    extra='media = { enabled = true; port_min = 42000; port_max = 42099; timeout = 2; };\n')
+try:
+    d2.start()
+    c.check("users (timeout)", d2.add_user("alice", "alice-secret-1") and
+            d2.add_user("bob", "bob-secret-22"))
+    alice = UA("127.0.0.1", PORT, local_port=A_SIP)
+    bob = UA("127.0.0.1", PORT, local_port=B_SIP)
+    r, _ = bob.register("bob", "bob-secret-22", DOMAIN,
+                        contact="<sip:bob@127.0.0.1:%d>" % B_SIP, expires=300)
+    a_rtp, b_rtp = rtp_sock(A_RTP), rtp_sock(B_RTP)
+    # As if a record-routing proxy stood on each side of us: P1 towards
+    # alice (in her INVITE), P3 towards bob (in his 200).
+    call = SdpCall(alice, "alice", "sip:bob@" + DOMAIN, DOMAIN, "alice-secret-1")
+    call.contact += "Record-Route: <sip:127.0.0.8:5998;lr>\r\n"
+    call.body = sdp(A_RTP)
+    call.start()
+    inv = recv_match(bob, is_req("INVITE", call.callid), 2.0)
+    if inv:
+        ok = with_body(response(inv, 200, "OK", "bob9",
+                                contact="sip:bob@127.0.0.1:%d" % B_SIP), sdp(B_RTP))
+        bob.send(ok.replace(b"\r\n", b"\r\nRecord-Route: <sip:127.0.0.9:5999;lr>\r\n", 1))
+    r = call.final()
+    c.check("timeout: the call is answered", status(r) == 200, r)
+    call.established(r)
+    alice.send(callkit.build(alice, "ACK", call.remote, call.frm, call.remote_to, call.callid,
+                             call.cseq, extra="".join("Route: %s\r\n" % x for x in call.route)))
+    time.sleep(0.1)
+    g1, g2 = both_ways(media_of(r)[1], media_of(inv)[1], 30)
+    c.check("timeout: media flows at first", g1 is not None and g2 is not None)
+    # Then nothing for media.timeout (2 s): the relay ends the call.
+    bye_b = recv_match(bob, is_req("BYE", call.callid), 5.0)
+    bye_a = recv_match(alice, is_req("BYE", call.callid), 2.0)
+    c.check("bob gets a BYE from alice's side: his Contact, alice's From, his To tag, "
+            "the INVITE's CSeq + 1",
+            bye_b is not None and callkit.ruri_of(bye_b) == "sip:bob@127.0.0.1:%d" % B_SIP and
+            callkit.header(bye_b, "From") == call.frm and
+            "tag=bob9" in (callkit.header(bye_b, "To") or "") and
+            callkit.cseq_of(bye_b) == (call.cseq + 1, "BYE"), bye_b)
+    c.check("alice gets a BYE from bob's side: her Contact, bob's To as From",
+            bye_a is not None and callkit.ruri_of(bye_a) == "sip:alice@127.0.0.1:%d" % A_SIP and
+            "tag=bob9" in (callkit.header(bye_a, "From") or "") and
+            callkit.header(bye_a, "To") == call.frm, bye_a)
+    c.check("each BYE carries the route beyond us on its side (P3 to bob, P1 to alice)",
+            bye_a is not None and bye_b is not None and
+            callkit.headers(bye_b, "Route") == ["<sip:127.0.0.9:5999;lr>"] and
+            callkit.headers(bye_a, "Route") == ["<sip:127.0.0.8:5998;lr>"],
+            (bye_a and callkit.headers(bye_a, "Route"), bye_b and callkit.headers(bye_b, "Route")))
+    c.check("both say why (Reason: SIP;cause=408)",
+            bye_a is not None and bye_b is not None and
+            b"Reason: SIP;cause=408" in bye_a and b"Reason: SIP;cause=408" in bye_b)
+    for ua, bye in ((alice, bye_a), (bob, bye_b)):
+        if bye:
+            ua.send(response(bye, 200, "OK", "x"))
+    time.sleep(0.3)
+    st = d2.stats()
+    c.check("counted: media.timeouts 1, media.timeout_byes 2, no session or port left",
+            st.get("media.timeouts") == 1 and st.get("media.timeout_byes") == 2 and
+            st.get("media.active_sessions") == 0 and st.get("media.ports_in_use") == 0,
+            {k: v for k, v in st.items() if k.startswith("media.")})
+    for s_ in (alice, bob, a_rtp, b_rtp):
+        s_.close()
+    code = d2.stop()
+    c.check("stops cleanly (timeout)", code == 0, code)
+    c.check("no sanitizer reports (timeout)", not d2.sanitizer_reports(), d2.stderr()[-3000:])
+finally:
+    d2.cleanup()
 c.finish()

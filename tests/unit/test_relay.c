@@ -101,7 +101,7 @@ static void wait_sessions(struct media_relay *r, uint32_t n)
 static void test_plain_relay(void **state)
 {
 	char err[256];
-	struct relay_conf conf = {41000, 41099, 64, 0, NULL, NULL, 200};
+	struct relay_conf conf = {41000, 41099, 64, 0, NULL, NULL, 200, NULL, NULL};
 	struct media_relay *r = media_relay_start(&conf, err, sizeof(err));
 	struct relay_leg_conf legs[2];
 	struct relay_leg_stats st[2];
@@ -163,7 +163,7 @@ static void test_plain_relay(void **state)
 static void test_rtp_to_srtp(void **state)
 {
 	char err[256];
-	struct relay_conf conf = {41000, 41099, 64, 0, NULL, NULL, 0};
+	struct relay_conf conf = {41000, 41099, 64, 0, NULL, NULL, 0, NULL, NULL};
 	struct media_relay *r = media_relay_start(&conf, err, sizeof(err));
 	struct relay_leg_conf legs[2];
 	struct relay_leg_stats st[2];
@@ -236,7 +236,7 @@ static void test_rtp_to_srtp(void **state)
 static void test_no_leak(void **state)
 {
 	char err[256];
-	struct relay_conf conf = {41000, 41009, 2, 0, NULL, NULL, 0}; /* 5 pairs, 2 sessions */
+	struct relay_conf conf = {41000, 41009, 2, 0, NULL, NULL, 0, NULL, NULL}; /* 5 pairs, 2 sessions */
 	struct media_relay *r = media_relay_start(&conf, err, sizeof(err));
 	struct relay_leg_conf legs[2];
 	uint16_t ports[2];
@@ -266,10 +266,21 @@ static void test_no_leak(void **state)
 
 /* A session without media is closed after timeout_s, its ports freed;
  * one with media flowing stays. */
+/* The relay's timed_out callback (from the media thread). */
+static uint32_t timed_out_id;
+static int ntimed_out;
+
+static void on_timeout(void *arg, uint32_t id)
+{
+	(void)arg;
+	timed_out_id = id;
+	__atomic_add_fetch(&ntimed_out, 1, __ATOMIC_RELEASE);
+}
+
 static void test_timeout(void **state)
 {
 	char err[256];
-	struct relay_conf conf = {41000, 41099, 8, 2, NULL, NULL, 0};
+	struct relay_conf conf = {41000, 41099, 8, 2, NULL, NULL, 0, on_timeout, NULL};
 	struct media_relay *r = media_relay_start(&conf, err, sizeof(err));
 	struct relay_leg_conf legs[2];
 	struct vs_sockaddr a_addr, b_addr;
@@ -298,6 +309,9 @@ static void test_timeout(void **state)
 	}
 	assert_false(media_session_alive(r, quiet));
 	assert_true(media_session_alive(r, busy));
+	/* The daemon is told which session went, once. */
+	assert_int_equal(__atomic_load_n(&ntimed_out, __ATOMIC_ACQUIRE), 1);
+	assert_int_equal(timed_out_id, quiet);
 	assert_int_equal(media_relay_timeouts(r), 1);
 	assert_int_equal(media_relay_sessions(r), 1);
 	assert_int_equal(media_relay_ports_in_use(r), 2);
