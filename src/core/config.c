@@ -659,7 +659,7 @@ static void load_media(struct loader *ld, const config_t *c,
 	static const char *const keys[] = {"enabled", "port_min", "port_max",
 					   "max_sessions", "latch", "timeout",
 					   "srtp", "sdes_over_plain", "batch_us",
-					   NULL};
+					   "ice", NULL};
 	const config_setting_t *g = group(ld, c, "media", keys);
 	char latch[16] = "ip";
 
@@ -671,6 +671,15 @@ static void load_media(struct loader *ld, const config_t *c,
 	get_uint(ld, g, "max_sessions", 1, 500000, &cfg->media_max_sessions);
 	get_uint(ld, g, "timeout", 0, 86400, &cfg->media_timeout);
 	get_uint(ld, g, "batch_us", 0, 1000, &cfg->media_batch_us);
+	{
+		char ice[16] = "remove";
+		get_string(ld, g, "ice", ice, sizeof(ice));
+		if (!strcmp(ice, "keep"))
+			cfg->media_ice_keep = true;
+		else if (strcmp(ice, "remove"))
+			error_at(ld, config_setting_get_member(g, "ice"),
+				 "media ice '%s' is not \"remove\" or \"keep\"", ice);
+	}
 	get_bool(ld, g, "sdes_over_plain", &cfg->media_sdes_over_plain);
 	get_srtp_policy(ld, g, &cfg->media_srtp);
 	get_string(ld, g, "latch", latch, sizeof(latch));

@@ -40,6 +40,7 @@ struct media_call_info {
 	bool answered;	   /* the answer was taken (a retransmitted ACK is
 			      only rewritten) */
 	bool offer_mux;	   /* the offer had a=rtcp-mux */
+	bool udptl;	   /* the stream is T.38 (UDPTL): plain, no keys */
 	uint32_t in_tag;   /* the offerer's chosen a=crypto tag */
 	char in_proto[16]; /* the offerer's protocol */
 };

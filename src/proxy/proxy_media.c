@@ -24,12 +24,19 @@
 
 #define SDP_OUT_MAX 8192
 
-/* The first media section a relay can carry: RTP, a port. */
+static bool is_udptl(const struct pl *proto)
+{
+	return pl_caseeq_str(proto, "udptl");
+}
+
+/* The first media section a relay can carry, with a port: RTP, or UDPTL
+ * (T.38 fax, relayed as plain datagrams). */
 static int rtp_stream(const struct sdp_session *s)
 {
 	for (unsigned i = 0; i < s->nmedia; i++) {
 		const struct sdp_media *m = &s->m[i];
-		if (m->port && m->proto.l >= 3 && !memcmp(m->proto.p, "RTP", 3))
+		if (m->port && ((m->proto.l >= 3 && !memcmp(m->proto.p, "RTP", 3)) ||
+				is_udptl(&m->proto)))
 			return (int)i;
 	}
 	return -1;
@@ -78,7 +85,8 @@ static bool pick_crypto(const struct sdp_session *s, int i,
 /* s for leg: stream relayed on port (protocol proto unless NULL, our
  * crypto value unless NULL; the phones' own keys never pass) and every
  * other section refused. */
-static int write_sdp(const struct sdp_session *s, int stream,
+static int write_sdp(const struct vs_config *cfg, const struct sdp_session *s,
+		     int stream,
 		     const struct proxy_media *pm, unsigned leg, uint16_t port,
 		     const char *proto, const char *crypto, char *buf,
 		     size_t cap, size_t *len)
@@ -91,7 +99,7 @@ static int write_sdp(const struct sdp_session *s, int stream,
 	e.af = pm->info.af[leg];
 	for (unsigned i = 0; i < s->nmedia; i++) {
 		e.m[i].port = (int)i == stream ? port : 0;
-		e.m[i].strip_ice = true;
+		e.m[i].strip_ice = !cfg->media_ice_keep;
 		e.m[i].replace_crypto = true;
 		if ((int)i == stream) {
 			e.m[i].proto = proto;
@@ -180,7 +188,12 @@ static int take_offer(struct sip_server *srv, struct proxy_media *pm,
 	struct vs_sockaddr peer;
 
 	memset(&c, 0, sizeof(c));
-	if (savp) {
+	pm->info.udptl = is_udptl(&m->proto);
+	if (pm->info.udptl) {
+		/* T.38 has no SRTP: a zone that requires SRTP gets no fax. */
+		if (in_policy == VS_SRTP_REQUIRED || side->srtp == VS_SRTP_REQUIRED)
+			return srtp_refuse(srv, 488);
+	} else if (savp) {
 		if (in_policy == VS_SRTP_PLAIN)
 			return srtp_refuse(srv, 488); /* a plain-RTP zone */
 		if (!pick_crypto(s, pm->info.stream, &c))
@@ -194,7 +207,7 @@ static int take_offer(struct sip_server *srv, struct proxy_media *pm,
 	/* The first SRTP in a call decides the other side: SRTP when its
 	 * zone requires it, or when the offer was SRTP and its zone allows
 	 * it; either way only where keys may go. */
-	if (!pm->info.srtp_call) {
+	if (!pm->info.srtp_call && !pm->info.udptl) {
 		bool keys_ok = side->tls || srv->cfg->media_sdes_over_plain;
 		bool want = side->srtp == VS_SRTP_REQUIRED ||
 			    (side->srtp == VS_SRTP_OPTIONAL && savp);
@@ -213,7 +226,8 @@ static int take_offer(struct sip_server *srv, struct proxy_media *pm,
 					      : (uint8_t)SDES_AES_CM_128_HMAC_SHA1_80;
 		}
 	}
-	pm->info.out_required = pm->info.srtp[out] && side->srtp == VS_SRTP_REQUIRED;
+	pm->info.out_required = pm->info.srtp[out] && !pm->info.udptl &&
+				side->srtp == VS_SRTP_REQUIRED;
 	pm->info.answered = false;
 	pm->info.offer_mux = m->rtcp_mux;
 	if (savp) {
@@ -222,13 +236,17 @@ static int take_offer(struct sip_server *srv, struct proxy_media *pm,
 		pm->info.in_tag = c.tag;
 		leg_srtp(srv, pm, pm->info.leg_in, &c);
 		OPENSSL_cleanse(&c, sizeof(c));
+	} else if (pm->info.udptl) { /* the legs' SRTP stays for later */
+		leg_srtp(srv, pm, pm->info.leg_in, NULL);
 	} else {
 		pm->info.srtp[pm->info.leg_in] = false;
 		leg_srtp(srv, pm, pm->info.leg_in, NULL);
 	}
 	snprintf(pm->info.in_proto, sizeof(pm->info.in_proto), "%.*s", (int)m->proto.l,
 		 m->proto.p);
-	if (pm->info.srtp[out]) {
+	if (pm->info.udptl) {
+		/* as it is: no key, no protocol change */
+	} else if (pm->info.srtp[out]) {
 		our_crypto(pm, out, 1, crypto);
 		our = crypto;
 		proto = is_savp(&m->proto) ? NULL : "RTP/SAVP";
@@ -243,7 +261,7 @@ static int take_offer(struct sip_server *srv, struct proxy_media *pm,
 				     NULL);
 	pm->body = malloc(SDP_OUT_MAX);
 	if (!pm->body ||
-	    write_sdp(s, pm->info.stream, pm, out, pm->ports[out], proto, our, pm->body,
+	    write_sdp(srv->cfg, s, pm->info.stream, pm, out, pm->ports[out], proto, our, pm->body,
 		      SDP_OUT_MAX, &pm->body_len))
 		return 500;
 	OPENSSL_cleanse(crypto, sizeof(crypto));
@@ -441,13 +459,14 @@ static bool take_answer(struct sip_server *srv, struct proxy_media *pm,
 	if (apply) {
 		/* The answering leg: SRTP if we offered it and it answered
 		 * a key. */
-		srtp_ok = pm->info.srtp[out] &&
+		srtp_ok = pm->info.srtp[out] && !pm->info.udptl &&
 			  pick_crypto(s, pm->info.stream, &c);
 		if (srtp_ok) {
 			leg_srtp(srv, pm, out, &c);
 			OPENSSL_cleanse(&c, sizeof(c));
 		} else {
-			pm->info.srtp[out] = false;
+			if (!pm->info.udptl) /* T.38 leaves it for later */
+				pm->info.srtp[out] = false;
 			leg_srtp(srv, pm, out, NULL);
 		}
 		if (pm->info.out_required && !srtp_ok) {
@@ -474,13 +493,13 @@ static bool take_answer(struct sip_server *srv, struct proxy_media *pm,
 		save_info(srv, pm);
 	}
 	/* For the offerer: its own protocol, and our key if it spoke SRTP. */
-	if (pm->info.srtp[pm->info.leg_in]) {
+	if (pm->info.srtp[pm->info.leg_in] && !pm->info.udptl) {
 		our_crypto(pm, pm->info.leg_in, pm->info.in_tag, crypto);
 		our = crypto;
 	}
 	if (pm->info.in_proto[0])
 		proto = pm->info.in_proto;
-	ok = write_sdp(s, pm->info.stream, pm, pm->info.leg_in,
+	ok = write_sdp(srv->cfg, s, pm->info.stream, pm, pm->info.leg_in,
 		       m->port ? pm->ports[pm->info.leg_in] : 0,
 		       proto, our, buf, cap, len) == 0;
 	OPENSSL_cleanse(crypto, sizeof(crypto));
@@ -520,7 +539,7 @@ static void late_offer(struct sip_server *srv, struct proxy_media *pm,
 	proxy_media_free_body(pm);
 	pm->body = malloc(SDP_OUT_MAX);
 	if (pm->body &&
-	    write_sdp(s, -1, pm, 1 - pm->info.leg_in, 0, NULL, NULL, pm->body,
+	    write_sdp(srv->cfg, s, -1, pm, 1 - pm->info.leg_in, 0, NULL, NULL, pm->body,
 		      SDP_OUT_MAX, &pm->body_len)) {
 		free(pm->body);
 		pm->body = NULL;

@@ -238,6 +238,32 @@ try:
     b_rtp.sendto(rtp(22), ("127.0.0.1", relay_b))
     g = got(a_rtp, 1.0)
     c.check("and media still flows", g is not None and g[1] == ("127.0.0.1", relay_a))
+    # Fax: a re-INVITE to T.38 (m=image udptl) is relayed too, as plain
+    # datagrams on the same relay ports.
+    t38 = ("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+           "m=image %d udptl t38\r\na=T38FaxVersion:0\r\n")
+    call4.cseq += 1
+    alice.send(with_body(callkit.build(alice, "INVITE", call4.remote, call4.frm, call4.remote_to,
+                                       call4.callid, call4.cseq, extra=route4 + call4.contact),
+                         t38 % A_RTP))
+    rinv = recv_match(bob, lambda m: is_req("INVITE", call4.callid)(m) and
+                      callkit.cseq_of(m)[0] == call4.cseq, 2.0)
+    c.check("a T.38 re-INVITE reaches bob as m=image udptl on his relay port",
+            rinv is not None and ("m=image %d udptl t38" % relay_b).encode() in rinv,
+            rinv and rinv[-200:])
+    if rinv:
+        bob.send(with_body(response(rinv, 200, "OK", "bob4",
+                                    contact="sip:bob@127.0.0.1:%d" % B_SIP), t38 % B_RTP))
+    r = recv_match(alice, callkit.is_resp(call4.callid, "INVITE", final=True), 2.0)
+    c.check("and bob's T.38 answer reaches alice on her relay port",
+            status(r) == 200 and ("m=image %d udptl t38" % relay_a).encode() in r, r and r[-200:])
+    alice.send(callkit.build(alice, "ACK", call4.remote, call4.frm, call4.remote_to,
+                             call4.callid, call4.cseq, extra=route4))
+    time.sleep(0.1)
+    a_rtp.sendto(b"\x00\x01udptl-packet", ("127.0.0.1", relay_a))
+    g = got(b_rtp, 1.0)
+    c.check("UDPTL from alice reaches bob through the relay",
+            g is not None and g[0] == b"\x00\x01udptl-packet" and g[1] == ("127.0.0.1", relay_b))
     hang_up(alice, bob, call4, "bob4")
 
     # A failed call: its session and ports go with it.
@@ -273,7 +299,8 @@ finally:
 # --- media.timeout ends the call: a BYE to each side -------------------------------
 d2 = Daemon(PORT, domains=(DOMAIN,), listen=(
     '{ address = "127.0.0.1"; port = %d; transports = ["udp"]; }' % PORT),
-    extra='media = { enabled = true; port_min = 42000; port_max = 42099; timeout = 2; };\n')
+    extra='media = { enabled = true; port_min = 42000; port_max = 42099; timeout = 2; '
+          'ice = "keep"; };\n')
 try:
     d2.start()
     c.check("users (timeout)", d2.add_user("alice", "alice-secret-1") and
@@ -287,9 +314,11 @@ try:
     # alice (in her INVITE), P3 towards bob (in his 200).
     call = SdpCall(alice, "alice", "sip:bob@" + DOMAIN, DOMAIN, "alice-secret-1")
     call.contact += "Record-Route: <sip:127.0.0.8:5998;lr>\r\n"
-    call.body = sdp(A_RTP)
+    call.body = sdp(A_RTP, extra="a=candidate:1 1 UDP 1 127.0.0.1 %d typ host\r\n" % A_RTP)
     call.start()
     inv = recv_match(bob, is_req("INVITE", call.callid), 2.0)
+    c.check("media.ice = keep: ICE candidates pass through",
+            inv is not None and b"a=candidate:1 1 UDP" in inv)
     if inv:
         ok = with_body(response(inv, 200, "OK", "bob9",
                                 contact="sip:bob@127.0.0.1:%d" % B_SIP), sdp(B_RTP))
