@@ -26,6 +26,9 @@ struct media_call_info {
 				     writes it */
 	char caller_tag[MEDIA_TAG_MAX]; /* the caller's From tag */
 	uint8_t caller_tag_len;
+	char callee_tag[MEDIA_TAG_MAX]; /* the To tag of the first 2xx: the
+					   dialog the session belongs to */
+	uint8_t callee_tag_len;
 	/* SRTP: per leg on or off, the suite, the relay's own master keys
 	 * (what it protects with towards each leg; random per call). */
 	bool srtp[2], srtp_call;

@@ -443,13 +443,14 @@ static void branch_response(void *arg, struct sip_tsx *t,
 		size_t alen;
 		if (ctx->media.id && s >= 180 && s < 300 &&
 		    proxy_media_answer(ctx->srv, &ctx->media, resp, &t->flow,
-				       &ctx->in_flow, answer, sizeof(answer),
-				       &alen))
+				       &ctx->in_flow,
+				       !(s >= 200 && ctx->media.got_2xx),
+				       answer, sizeof(answer), &alen))
 			body = pl_make(answer, alen);
 		if (s >= 200 && s < 300 && !ctx->media.established)
 			proxy_media_answered(ctx->srv, &ctx->media, resp, &t->flow);
 		if (s >= 200 && s < 300)
-			ctx->media.established = true;
+			ctx->media.established = ctx->media.got_2xx = true;
 		if (sip_resp_fwd_print(&mb, resp, pl_isset(&body) ? &body : NULL)) {
 		vs_stat_inc(ctx->srv->stats, VS_STAT_DROP_REPLY_OVERFLOW);
 		if (s >= 300)
@@ -1240,7 +1241,7 @@ static bool in_dialog(struct sip_server *srv, const struct sip_input *in,
 		return srv_tsx_reply(srv, in, out, st, 400, "Malformed Route",
 				     NULL);
 	if (m->method == SIP_METHOD_BYE)
-		proxy_media_bye(srv, &m->call_id); /* the call's media ends */
+		proxy_media_bye(srv, m); /* the call's media ends */
 	end = rs.n;
 	if (end && sip_local_is_us(srv->local, ruri) && !pl_isset(&ruri->user)) {
 		/* The previous hop is a strict router (16.4): the

@@ -549,8 +549,8 @@ static void late_offer(struct sip_server *srv, struct proxy_media *pm,
 bool proxy_media_answer(struct sip_server *srv, struct proxy_media *pm,
 			const struct sip_msg *resp,
 			const struct vs_flow *resp_flow,
-			const struct vs_flow *req_flow, char *buf, size_t cap,
-			size_t *len)
+			const struct vs_flow *req_flow, bool apply, char *buf,
+			size_t cap, size_t *len)
 {
 	static __thread struct sdp_session s;
 
@@ -558,7 +558,7 @@ bool proxy_media_answer(struct sip_server *srv, struct proxy_media *pm,
 	    sdp_parse(resp->body.p, resp->body.l, &s) != SDP_OK)
 		return false;
 	if (!pm->info.late)
-		return take_answer(srv, pm, &s, true, buf, cap, len);
+		return take_answer(srv, pm, &s, apply, buf, cap, len);
 	if (!pm->body)
 		late_offer(srv, pm, &s, resp_flow, req_flow);
 	if (!pm->body || pm->body_len > cap)
@@ -615,6 +615,13 @@ void proxy_media_answered(struct sip_server *srv, struct proxy_media *pm,
 {
 	struct pl cid = pl_make(pm->callid, pm->callid_len);
 
+	if (!pm->id)
+		return;
+	if (resp->to.tag.l <= MEDIA_TAG_MAX) { /* the dialog it is now */
+		memcpy(pm->info.callee_tag, resp->to.tag.p, resp->to.tag.l);
+		pm->info.callee_tag_len = (uint8_t)resp->to.tag.l;
+		save_info(srv, pm);
+	}
 	if (!pm->dlg)
 		return;
 	if (proxy_dialog_answered(srv, pm->dlg, resp, callee))
@@ -635,13 +642,28 @@ void proxy_media_free_body(struct proxy_media *pm)
 	OPENSSL_cleanse(&pm->info.relay_key, sizeof(pm->info.relay_key));
 }
 
-void proxy_media_bye(struct sip_server *srv, const struct pl *callid)
+static bool tag_is(const struct pl *tag, const char *t, uint8_t len)
 {
-	uint32_t id;
+	return tag->l == len && !memcmp(tag->p, t, len);
+}
 
-	if (!srv->svc || !srv->svc->media)
+void proxy_media_bye(struct sip_server *srv, const struct sip_msg *bye)
+{
+	struct media_call_info info;
+	const struct pl *f = &bye->from.tag, *t = &bye->to.tag;
+
+	if (!srv->svc || !srv->svc->media ||
+	    !media_calls_get(srv->svc->calls, &bye->call_id, false, &info))
 		return;
-	id = media_calls_get(srv->svc->calls, callid, true, NULL);
-	if (id)
-		media_session_close(srv->svc->media, id);
+	/* Only the BYE of the dialog the session belongs to: a forked call
+	 * answered twice shares the Call-ID with a dialog the caller ends. */
+	if (!info.callee_tag_len ||
+	    (tag_is(f, info.caller_tag, info.caller_tag_len) &&
+	     tag_is(t, info.callee_tag, info.callee_tag_len)) ||
+	    (tag_is(t, info.caller_tag, info.caller_tag_len) &&
+	     tag_is(f, info.callee_tag, info.callee_tag_len))) {
+		if (media_calls_get(srv->svc->calls, &bye->call_id, true, NULL))
+			media_session_close(srv->svc->media, info.id);
+	}
+	OPENSSL_cleanse(&info, sizeof(info));
 }

@@ -33,6 +33,8 @@ struct proxy_media {
 	uint16_t ports[2]; /* relay RTP ports: [0] faces the caller */
 	bool established;  /* a 2xx went up, or a later offer: the session
 			      lives to the BYE */
+	bool got_2xx;	   /* a 2xx came: later ones (another branch of a
+			      fork) do not move the relay */
 	char callid[MEDIA_CALLID_MAX];
 	uint8_t callid_len;
 	char *body;	   /* the offer as the callee sees it */
@@ -72,12 +74,14 @@ int proxy_media_reoffer(struct sip_server *srv, const struct sip_msg *m,
  * req_flow; the SDP to forward goes to buf (true).  Usually the answer:
  * the relay expects the answering side where it says and opens.  For an
  * INVITE without SDP it is the offer (a late offer): rewritten for the
- * requester, whose answer comes in the ACK (proxy_media_ack). */
+ * requester, whose answer comes in the ACK (proxy_media_ack).  Without
+ * apply the answer is only rewritten (a second 2xx of a forked call: the
+ * relay stays with the first). */
 bool proxy_media_answer(struct sip_server *srv, struct proxy_media *pm,
 			const struct sip_msg *resp,
 			const struct vs_flow *resp_flow,
-			const struct vs_flow *req_flow, char *buf, size_t cap,
-			size_t *len);
+			const struct vs_flow *req_flow, bool apply, char *buf,
+			size_t cap, size_t *len);
 /* An ACK with SDP: the answer to a late offer, taken by the relay (once;
  * a retransmission is only rewritten) and written for the offerer into
  * buf (true); false when the call has no late offer waiting. */
@@ -105,7 +109,8 @@ void proxy_media_end(struct sip_server *srv, struct proxy_media *pm);
 /* Free the rewritten offer and wipe the keys this exchange held (once
  * the transaction is over; the Call-ID table keeps the session's). */
 void proxy_media_free_body(struct proxy_media *pm);
-/* A BYE for callid: its session ends. */
-void proxy_media_bye(struct sip_server *srv, const struct pl *callid);
+/* A BYE: its call's session ends, if the BYE is for the dialog the
+ * session belongs to (the first 2xx's). */
+void proxy_media_bye(struct sip_server *srv, const struct sip_msg *bye);
 
 #endif

@@ -266,6 +266,59 @@ try:
             g is not None and g[0] == b"\x00\x01udptl-packet" and g[1] == ("127.0.0.1", relay_b))
     hang_up(alice, bob, call4, "bob4")
 
+    # A forked call answered by both of bob's phones: the first 200 anchors
+    # the callee's leg; the second is rewritten (no phone address passes)
+    # but does not move the relay, and the BYE ending that second dialog
+    # leaves the call's media alone.
+    bob2 = UA("127.0.0.1", PORT, local_port=B_SIP, host="127.0.0.6")
+    b2_rtp = rtp_sock(B_RTP, "127.0.0.6")
+    r, _ = bob2.register("bob", "bob-secret-22", DOMAIN,
+                         contact="<sip:bob@127.0.0.6:%d>" % B_SIP, expires=300)
+    c.check("fork: bob registers a second phone", status(r) == 200, r)
+    call5 = SdpCall(alice, "alice", "sip:bob@" + DOMAIN, DOMAIN, "alice-secret-1")
+    call5.body = sdp(A_RTP)
+    call5.start()
+    inv1 = recv_match(bob, is_req("INVITE", call5.callid), 2.0)
+    inv2 = recv_match(bob2, is_req("INVITE", call5.callid), 2.0)
+    c.check("fork: both phones get the INVITE", inv1 is not None and inv2 is not None)
+    relay_b = media_of(inv1)[1]
+    if inv1:
+        bob.send(with_body(response(inv1, 200, "OK", "bob5a",
+                                    contact="sip:bob@127.0.0.1:%d" % B_SIP), sdp(B_RTP)))
+    ok1 = call5.final()
+    if inv2:
+        bob2.send(with_body(response(inv2, 200, "OK", "bob5b",
+                                     contact="sip:bob@127.0.0.6:%d" % B_SIP),
+                            sdp(B_RTP, ip="127.0.0.6")))
+    ok2 = recv_match(alice, lambda m: callkit.is_resp(call5.callid, final=True)(m) and
+                     b"bob5b" in m, 2.0)
+    relay_a = media_of(ok1)[1]
+    c.check("fork: the second 200 reaches alice naming the relay, not the second phone",
+            status(ok2) == 200 and media_of(ok2) == ("127.0.0.1", relay_a), ok2 and ok2[-200:])
+    # alice keeps the first dialog and ends the second.
+    call5.established(ok2)
+    alice.send(callkit.build(alice, "ACK", call5.remote, call5.frm, call5.remote_to,
+                             call5.callid, call5.cseq,
+                             extra="".join("Route: %s\r\n" % x for x in call5.route)))
+    hang_up(alice, bob2, call5, "bob5b")
+    call5.established(ok1)
+    alice.send(callkit.build(alice, "ACK", call5.remote, call5.frm, call5.remote_to,
+                             call5.callid, call5.cseq - 1,
+                             extra="".join("Route: %s\r\n" % x for x in call5.route)))
+    time.sleep(0.2)
+    a_rtp.sendto(rtp(40), ("127.0.0.1", relay_a))
+    g = got(b_rtp, 1.0)
+    c.check("fork: media goes to the first phone, and survives the BYE of the second dialog",
+            g is not None and g[1] == ("127.0.0.1", relay_b) and got(b2_rtp, 0.3) is None)
+    hang_up(alice, bob, call5, "bob5a")
+    time.sleep(0.2)
+    a_rtp.sendto(rtp(41), ("127.0.0.1", relay_a))
+    c.check("fork: the BYE of the first dialog ends the media", got(b_rtp) is None)
+    r, _ = bob2.register("bob", "bob-secret-22", DOMAIN,
+                         contact="<sip:bob@127.0.0.6:%d>" % B_SIP, expires=0)
+    bob2.close()
+    b2_rtp.close()
+
     # A failed call: its session and ports go with it.
     call2 = SdpCall(alice, "alice", "sip:bob@" + DOMAIN, DOMAIN, "alice-secret-1")
     call2.body = sdp(A_RTP)
@@ -282,8 +335,8 @@ try:
     c.check("an offer the relay cannot carry gets 488", status(r) == 488, r)
     time.sleep(0.3)
     st = d.stats()
-    c.check("counters: media.sessions_created 3, media.not_relayable 1",
-            st.get("media.sessions_created") == 3 and st.get("media.not_relayable") == 1,
+    c.check("counters: media.sessions_created 4, media.not_relayable 1",
+            st.get("media.sessions_created") == 4 and st.get("media.not_relayable") == 1,
             {k: v for k, v in st.items() if k.startswith("media")})
     c.check("no relay session or port is left (media.active_sessions 0)",
             st.get("media.active_sessions") == 0 and st.get("media.ports_in_use") == 0,
