@@ -87,6 +87,7 @@ void vs_config_defaults(struct vs_config *cfg)
 	cfg->media_max_sessions = 2000;
 	cfg->media_timeout = 120;
 	cfg->media_batch_us = 200;
+	cfg->media_threads = 1;
 	cfg->media_srtp = VS_SRTP_OPTIONAL;
 	vs_config_shield_defaults(cfg);
 	vs_config_policy_defaults(cfg);
@@ -659,7 +660,7 @@ static void load_media(struct loader *ld, const config_t *c,
 	static const char *const keys[] = {"enabled", "port_min", "port_max",
 					   "max_sessions", "latch", "timeout",
 					   "srtp", "sdes_over_plain", "batch_us",
-					   "ice", NULL};
+					   "ice", "threads", NULL};
 	const config_setting_t *g = group(ld, c, "media", keys);
 	char latch[16] = "ip";
 
@@ -671,6 +672,7 @@ static void load_media(struct loader *ld, const config_t *c,
 	get_uint(ld, g, "max_sessions", 1, 500000, &cfg->media_max_sessions);
 	get_uint(ld, g, "timeout", 0, 86400, &cfg->media_timeout);
 	get_uint(ld, g, "batch_us", 0, 1000, &cfg->media_batch_us);
+	get_uint(ld, g, "threads", 1, 64, &cfg->media_threads);
 	{
 		char ice[16] = "remove";
 		get_string(ld, g, "ice", ice, sizeof(ice));
@@ -1021,7 +1023,8 @@ bool vs_config_needs_restart(const struct vs_config *a,
 	    a->media_port_max != b->media_port_max ||
 	    a->media_max_sessions != b->media_max_sessions ||
 	    a->media_timeout != b->media_timeout ||
-	    a->media_batch_us != b->media_batch_us)
+	    a->media_batch_us != b->media_batch_us ||
+	    a->media_threads != b->media_threads)
 		return true;
 	for (size_t i = 0; i < a->nlisten; i++) {
 		if (a->listen[i].transports != b->listen[i].transports ||

@@ -304,6 +304,7 @@ struct vs_config {
 	uint32_t media_timeout; /* s without media before a session goes */
 	uint32_t media_batch_us; /* the media thread's wait between reads */
 	bool media_ice_keep;	 /* pass ICE attributes through */
+	uint32_t media_threads;	 /* media threads */
 	uint8_t media_latch; /* enum pin_latch */
 	uint8_t media_srtp; /* enum vs_srtp_policy of zones without one */
 	bool media_sdes_over_plain; /* SDES keys over UDP/TCP signaling */

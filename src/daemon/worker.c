@@ -391,7 +391,8 @@ int vs_daemon_services_start(struct vs_daemon *d, const struct vs_config *cfg,
 					(uint16_t)cfg->media_port_max,
 					cfg->media_max_sessions,
 					cfg->media_timeout, media_injection, d,
-					cfg->media_batch_us, media_timed_out, d};
+					cfg->media_batch_us, media_timed_out, d,
+					cfg->media_threads};
 		if (media_calls_init(&d->calls, cfg->media_max_sessions)) {
 			snprintf(err, errlen, "out of memory for media.max_sessions");
 			return -1;

@@ -48,6 +48,9 @@ struct leg {
 	struct vs_srtp rx, tx;
 	struct relay_leg_stats st;
 	uint64_t reported_ms; /* last injection report for this leg */
+	bool seen;	      /* RTP from its phone: the stream so far */
+	uint32_t ssrc;
+	uint16_t seq;
 };
 
 struct session {
@@ -70,19 +73,29 @@ struct cmd {
 	struct relay_srtp srtp;
 };
 
-struct media_relay {
+/* One media thread: the sessions whose slot index is idx modulo their
+ * number, its own epoll set, command queue and counters. */
+struct mthread {
+	struct media_relay *r;
+	unsigned idx;
 	pthread_t thread;
+	bool started;
 	int ep, wake;
+	pthread_mutex_t cmd_lock;
+	struct cmd *cmds, *cmds_tail;
+	struct relay_leg_stats total; /* its sessions, since start */
+};
+
+struct media_relay {
+	struct mthread *th;
+	unsigned nthreads;
 	struct port_pool ports;
 	pthread_mutex_t slots_lock;
 	struct session *slots;
 	uint32_t nslots, in_use;
-	pthread_mutex_t cmd_lock;
-	struct cmd *cmds, *cmds_tail;
 	uint64_t timeout_ms;
 	long batch_ns; /* the wait between rounds of reads */
 	uint64_t timeouts;
-	struct relay_leg_stats total; /* all sessions, since start */
 	void (*injection)(void *, const struct vs_sockaddr *, const char *,
 			  uint64_t);
 	void *injection_arg;
@@ -113,19 +126,31 @@ static struct session *session_of(struct media_relay *r, uint32_t id)
 	return &r->slots[i];
 }
 
-/* Queue c for the media thread and wake it. */
-static int enqueue(struct media_relay *r, struct cmd *c)
+/* The thread that owns slot i. */
+static struct mthread *owner(struct media_relay *r, uint32_t i)
+{
+	return &r->th[i % r->nthreads];
+}
+
+/* Queue c for media thread t and wake it. */
+static int enqueue_to(struct mthread *t, struct cmd *c)
 {
 	uint64_t one = 1;
 
-	pthread_mutex_lock(&r->cmd_lock);
-	if (r->cmds_tail)
-		r->cmds_tail->next = c;
+	pthread_mutex_lock(&t->cmd_lock);
+	if (t->cmds_tail)
+		t->cmds_tail->next = c;
 	else
-		r->cmds = c;
-	r->cmds_tail = c;
-	pthread_mutex_unlock(&r->cmd_lock);
-	return write(r->wake, &one, sizeof(one)) == sizeof(one) ? 0 : errno;
+		t->cmds = c;
+	t->cmds_tail = c;
+	pthread_mutex_unlock(&t->cmd_lock);
+	return write(t->wake, &one, sizeof(one)) == sizeof(one) ? 0 : errno;
+}
+
+/* Queue c for the thread of its session. */
+static int enqueue(struct media_relay *r, struct cmd *c)
+{
+	return enqueue_to(owner(r, slot_of(c->id)), c);
 }
 
 static int post(struct media_relay *r, enum cmd_type type, uint32_t id,
@@ -146,11 +171,11 @@ static int post(struct media_relay *r, enum cmd_type type, uint32_t id,
 	return enqueue(r, c);
 }
 
-static void leg_free(struct media_relay *r, struct leg *l)
+static void leg_free(struct media_relay *r, int ep, struct leg *l)
 {
 	for (int k = 0; k < 2; k++) {
 		if (l->s[k].fd >= 0) {
-			epoll_ctl(r->ep, EPOLL_CTL_DEL, l->s[k].fd, NULL);
+			epoll_ctl(ep, EPOLL_CTL_DEL, l->s[k].fd, NULL);
 			close(l->s[k].fd);
 			l->s[k].fd = -1;
 		}
@@ -167,8 +192,10 @@ static void leg_free(struct media_relay *r, struct leg *l)
 
 static void slot_release(struct media_relay *r, struct session *s)
 {
+	int ep = owner(r, (uint32_t)(s - r->slots))->ep;
+
 	for (int i = 0; i < RELAY_LEGS; i++)
-		leg_free(r, &s->leg[i]);
+		leg_free(r, ep, &s->leg[i]);
 	pthread_mutex_lock(&r->slots_lock);
 	s->active = s->reserved = false;
 	s->gen++;
@@ -194,7 +221,8 @@ static void run_cmd(struct media_relay *r, struct cmd *c)
 			for (int k = 0; k < 2; k++) {
 				struct epoll_event e = {.events = EPOLLIN,
 							.data.ptr = &s->leg[i].s[k]};
-				epoll_ctl(r->ep, EPOLL_CTL_ADD, s->leg[i].s[k].fd, &e);
+				epoll_ctl(owner(r, slot_of(c->id))->ep, EPOLL_CTL_ADD,
+					  s->leg[i].s[k].fd, &e);
 			}
 		s->active = true;
 		s->mux = false;
@@ -251,31 +279,62 @@ static void report(struct media_relay *r, struct leg *l,
 	r->injection(r->injection_arg, src, why, dropped);
 }
 
-/* One packet from leg li's phone on socket kind k. */
-static void relay_packet(struct media_relay *r, struct session *s, unsigned li,
-			 unsigned k, uint8_t *buf, size_t len,
-			 const struct vs_sockaddr *src, uint64_t now_ms)
+/* RTP from a leg's phone: its SSRC and sequence (RFC 3550 A.1, roughly):
+ * a new SSRC is counted, and a forward jump in sequence counts the
+ * packets it skipped as lost. */
+static void track_rtp(struct leg *l, const uint8_t *p, size_t len)
 {
+	uint32_t ssrc;
+	uint16_t seq, gap;
+
+	if (len < 12 || (p[0] >> 6) != 2)
+		return;
+	ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
+	seq = (uint16_t)(p[2] << 8 | p[3]);
+	if (!l->seen || ssrc != l->ssrc) {
+		if (l->seen)
+			bump(&l->st.ssrc_changes);
+		l->seen = true;
+		l->ssrc = ssrc;
+		l->seq = seq;
+		return;
+	}
+	gap = (uint16_t)(seq - l->seq);
+	if (gap == 0 || gap >= 0x8000)
+		return; /* a duplicate, or late */
+	if (gap > 1 && gap < 3000) /* larger: a restart, not loss */
+		__atomic_store_n(&l->st.lost, l->st.lost + gap - 1u, __ATOMIC_RELAXED);
+	l->seq = seq;
+}
+
+/* One packet from leg li's phone on socket kind k: transformed in buf
+ * and its destination in dst; false when it is dropped (counted). */
+static bool relay_packet(struct mthread *t, struct session *s, unsigned li,
+			 unsigned k, uint8_t *buf, size_t *lenp,
+			 const struct vs_sockaddr *src, struct vs_sockaddr *dst,
+			 uint64_t now_ms)
+{
+	struct media_relay *r = t->r;
 	struct leg *in = &s->leg[li], *out = &s->leg[!li];
-	struct vs_sockaddr dst;
 	enum vs_srtp_result sr;
 	bool rtcp = k == K_RTCP;
+	size_t len = *lenp;
 
 	switch (pinhole_check(&in->pin[k], src)) {
 	case PIN_DROP_CLOSED:
 		bump(&in->st.drop_closed);
-		bump(&r->total.drop_closed);
-		return;
+		bump(&t->total.drop_closed);
+		return false;
 	case PIN_DROP_SOURCE:
 		bump(&in->st.drop_source);
-		bump(&r->total.drop_source);
+		bump(&t->total.drop_source);
 		report(r, in, src, "wrong_source", in->st.drop_source, now_ms);
-		return;
+		return false;
 	case PIN_ACCEPT:
 		break;
 	}
 	bump(&in->st.rx);
-	bump(&r->total.rx);
+	bump(&t->total.rx);
 	s->last_ms = now_ms;
 	/* With rtcp-mux, RTCP comes on the RTP port: told apart by its
 	 * packet type (RFC 5761 4), and sent on the RTP port too. */
@@ -286,55 +345,113 @@ static void relay_packet(struct media_relay *r, struct session *s, unsigned li,
 			   : vs_srtcp_unprotect(&in->rx, buf, &len);
 		if (sr == VS_SRTP_E_AUTH) {
 			bump(&in->st.drop_auth);
-			bump(&r->total.drop_auth);
+			bump(&t->total.drop_auth);
 			report(r, in, src, "srtp_auth", in->st.drop_auth, now_ms);
-			return;
+			return false;
 		}
 		if (sr != VS_SRTP_OK) {
 			bump(&in->st.drop_other);
-			bump(&r->total.drop_other);
-			return;
+			bump(&t->total.drop_other);
+			return false;
 		}
 	}
+	if (!rtcp)
+		track_rtp(in, buf, len);
 	if (out->srtp) {
 		sr = !rtcp ? vs_srtp_protect(&out->tx, buf, &len, PKT_BUF)
 			   : vs_srtcp_protect(&out->tx, buf, &len, PKT_BUF);
 		if (sr != VS_SRTP_OK) {
 			bump(&in->st.drop_other);
-			bump(&r->total.drop_other);
-			return;
+			bump(&t->total.drop_other);
+			return false;
 		}
 	}
-	if (!pinhole_dest(&out->pin[k], &dst) ||
-	    sendto(out->s[k].fd, buf, len, MSG_DONTWAIT, &dst.u.sa, dst.len) < 0) {
+	if (!pinhole_dest(&out->pin[k], dst)) {
 		bump(&in->st.drop_other);
-		bump(&r->total.drop_other);
-		return;
+		bump(&t->total.drop_other);
+		return false;
 	}
-	bump(&in->st.forwarded);
-	bump(&r->total.forwarded);
+	*lenp = len;
+	return true;
+}
+
+/* Read what socket so holds (one recvmmsg) and send it on with one
+ * sendmmsg: everything read on one socket leaves by the other leg's. */
+static void relay_socket(struct mthread *t, struct sock *so, uint64_t now)
+{
+	static __thread uint8_t bufs[BATCH][PKT_BUF];
+	static __thread struct vs_sockaddr src[BATCH], dst[BATCH];
+	struct mmsghdr in[BATCH], out[BATCH];
+	struct iovec iov[BATCH], oiov[BATCH];
+	struct media_relay *r = t->r;
+	struct session *s = &r->slots[so->slot];
+	struct leg *to;
+	int got, n = 0, sent;
+
+	if (!s->active || so->fd < 0)
+		return;
+	for (int b = 0; b < BATCH; b++) {
+		iov[b].iov_base = bufs[b];
+		iov[b].iov_len = PKT_MAX;
+		memset(&in[b].msg_hdr, 0, sizeof(in[b].msg_hdr));
+		in[b].msg_hdr.msg_iov = &iov[b];
+		in[b].msg_hdr.msg_iovlen = 1;
+		in[b].msg_hdr.msg_name = &src[b].u;
+		in[b].msg_hdr.msg_namelen = sizeof(src[b].u);
+	}
+	got = recvmmsg(so->fd, in, BATCH, MSG_DONTWAIT, NULL);
+	for (int b = 0; b < got; b++) {
+		size_t len = in[b].msg_len;
+		src[b].len = in[b].msg_hdr.msg_namelen;
+		if (in[b].msg_hdr.msg_flags & MSG_TRUNC)
+			continue; /* larger than any RTP we relay */
+		if (!relay_packet(t, s, so->leg, so->kind, bufs[b], &len, &src[b],
+				  &dst[n], now))
+			continue;
+		oiov[n].iov_base = bufs[b];
+		oiov[n].iov_len = len;
+		memset(&out[n].msg_hdr, 0, sizeof(out[n].msg_hdr));
+		out[n].msg_hdr.msg_iov = &oiov[n];
+		out[n].msg_hdr.msg_iovlen = 1;
+		out[n].msg_hdr.msg_name = &dst[n].u;
+		out[n].msg_hdr.msg_namelen = dst[n].len;
+		n++;
+	}
+	if (!n)
+		return;
+	to = &s->leg[!so->leg];
+	sent = sendmmsg(to->s[so->kind].fd, out, (unsigned)n, MSG_DONTWAIT);
+	if (sent < 0)
+		sent = 0;
+	for (int i = 0; i < n; i++) {
+		struct leg *from = &s->leg[so->leg];
+		if (i < sent) {
+			bump(&from->st.forwarded);
+			bump(&t->total.forwarded);
+		} else {
+			bump(&from->st.drop_other);
+			bump(&t->total.drop_other);
+		}
+	}
 }
 
 static void *media_main(void *arg)
 {
-	static __thread uint8_t bufs[BATCH][PKT_BUF];
-	static __thread struct vs_sockaddr addrs[BATCH];
-	struct media_relay *r = arg;
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov[BATCH];
+	struct mthread *t = arg;
+	struct media_relay *r = t->r;
 	bool stop = false;
 	uint64_t next_sweep = mono_ms() + 1000;
 
 	while (!stop) {
 		struct epoll_event ev[64];
-		int n = epoll_wait(r->ep, ev, 64, 1000);
+		int n = epoll_wait(t->ep, ev, 64, 1000);
 		uint64_t now = mono_ms();
 
-		/* Once a second: sessions without media for timeout_ms go (a
-		 * call whose BYE never came must not hold its ports). */
+		/* Once a second: its sessions without media for timeout_ms go
+		 * (a call whose BYE never came must not hold its ports). */
 		if (r->timeout_ms && now >= next_sweep) {
 			next_sweep = now + 1000;
-			for (uint32_t i = 0; i < r->nslots; i++) {
+			for (uint32_t i = t->idx; i < r->nslots; i += r->nthreads) {
 				struct session *s = &r->slots[i];
 				if (s->active && now - s->last_ms >= r->timeout_ms) {
 					uint32_t id = ((s->gen & GEN_MASK) << SLOT_BITS) | (i + 1);
@@ -348,18 +465,16 @@ static void *media_main(void *arg)
 
 		for (int i = 0; i < n; i++) {
 			struct sock *so = ev[i].data.ptr;
-			struct session *s;
-			int got;
 
 			if (!so) { /* the wake eventfd: commands */
 				uint64_t v;
 				struct cmd *c;
-				if (read(r->wake, &v, sizeof(v)) < 0 && errno != EAGAIN)
+				if (read(t->wake, &v, sizeof(v)) < 0 && errno != EAGAIN)
 					break;
-				pthread_mutex_lock(&r->cmd_lock);
-				c = r->cmds;
-				r->cmds = r->cmds_tail = NULL;
-				pthread_mutex_unlock(&r->cmd_lock);
+				pthread_mutex_lock(&t->cmd_lock);
+				c = t->cmds;
+				t->cmds = t->cmds_tail = NULL;
+				pthread_mutex_unlock(&t->cmd_lock);
 				while (c) {
 					struct cmd *next = c->next;
 					if (c->type == CMD_STOP)
@@ -370,26 +485,7 @@ static void *media_main(void *arg)
 				}
 				continue;
 			}
-			s = &r->slots[so->slot];
-			if (!s->active || so->fd < 0)
-				continue;
-			for (int b = 0; b < BATCH; b++) {
-				iov[b].iov_base = bufs[b];
-				iov[b].iov_len = PKT_MAX;
-				memset(&msgs[b].msg_hdr, 0, sizeof(msgs[b].msg_hdr));
-				msgs[b].msg_hdr.msg_iov = &iov[b];
-				msgs[b].msg_hdr.msg_iovlen = 1;
-				msgs[b].msg_hdr.msg_name = &addrs[b].u;
-				msgs[b].msg_hdr.msg_namelen = sizeof(addrs[b].u);
-			}
-			got = recvmmsg(so->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
-			for (int b = 0; b < got; b++) {
-				addrs[b].len = msgs[b].msg_hdr.msg_namelen;
-				if (msgs[b].msg_hdr.msg_flags & MSG_TRUNC)
-					continue; /* larger than any RTP we relay */
-				relay_packet(r, s, so->leg, so->kind, bufs[b],
-					     msgs[b].msg_len, &addrs[b], now);
-			}
+			relay_socket(t, so, now);
 		}
 		if (n > 0 && r->batch_ns) { /* let the next packets gather */
 			struct timespec ts = {0, r->batch_ns};
@@ -399,15 +495,46 @@ static void *media_main(void *arg)
 	return NULL;
 }
 
+/* Close and free what threads [0, n) hold; join those started. */
+static void threads_stop(struct media_relay *r, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct mthread *t = &r->th[i];
+		if (t->started) {
+			struct cmd *c = calloc(1, sizeof(*c));
+			if (c) {
+				c->type = CMD_STOP;
+				enqueue_to(t, c);
+			}
+			pthread_join(t->thread, NULL);
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct mthread *t = &r->th[i];
+		while (t->cmds) {
+			struct cmd *c = t->cmds;
+			t->cmds = c->next;
+			free(c);
+		}
+		if (t->ep >= 0)
+			close(t->ep);
+		if (t->wake >= 0)
+			close(t->wake);
+		pthread_mutex_destroy(&t->cmd_lock);
+	}
+}
+
 struct media_relay *media_relay_start(const struct relay_conf *conf, char *err,
 				      size_t errlen)
 {
 	struct media_relay *r = calloc(1, sizeof(*r));
-	struct epoll_event e = {.events = EPOLLIN, .data.ptr = NULL};
+	unsigned n = conf->threads ? conf->threads : 1, i;
 	int rc;
 
-	if (!r || conf->max_sessions == 0 || conf->max_sessions > SLOT_MASK - 1) {
-		snprintf(err, errlen, "media: max_sessions must be 1 to %u", SLOT_MASK - 1);
+	if (!r || conf->max_sessions == 0 || conf->max_sessions > SLOT_MASK - 1 ||
+	    n > RELAY_MAX_THREADS) {
+		snprintf(err, errlen, "media: max_sessions must be 1 to %u, threads 1 to %u",
+			 SLOT_MASK - 1, RELAY_MAX_THREADS);
 		free(r);
 		return NULL;
 	}
@@ -426,18 +553,32 @@ struct media_relay *media_relay_start(const struct relay_conf *conf, char *err,
 	r->injection = conf->injection;
 	r->injection_arg = conf->injection_arg;
 	r->slots = calloc(r->nslots, sizeof(*r->slots));
-	r->ep = epoll_create1(EPOLL_CLOEXEC);
-	r->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	r->th = calloc(n, sizeof(*r->th));
+	r->nthreads = n;
 	pthread_mutex_init(&r->slots_lock, NULL);
-	pthread_mutex_init(&r->cmd_lock, NULL);
-	if (!r->slots || r->ep < 0 || r->wake < 0 ||
-	    epoll_ctl(r->ep, EPOLL_CTL_ADD, r->wake, &e) ||
-	    pthread_create(&r->thread, NULL, media_main, r)) {
-		snprintf(err, errlen, "media: cannot start the relay thread: %s", strerror(errno));
-		if (r->ep >= 0)
-			close(r->ep);
-		if (r->wake >= 0)
-			close(r->wake);
+	for (i = 0; r->slots && r->th && i < n; i++) {
+		struct mthread *t = &r->th[i];
+		struct epoll_event e = {.events = EPOLLIN, .data.ptr = NULL};
+		t->r = r;
+		t->idx = i;
+		t->ep = epoll_create1(EPOLL_CLOEXEC);
+		t->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		pthread_mutex_init(&t->cmd_lock, NULL);
+		if (t->ep < 0 || t->wake < 0 ||
+		    epoll_ctl(t->ep, EPOLL_CTL_ADD, t->wake, &e) ||
+		    pthread_create(&t->thread, NULL, media_main, t)) {
+			i++;
+			break;
+		}
+		t->started = true;
+	}
+	if (!r->slots || !r->th || !r->th[n - 1].started) {
+		snprintf(err, errlen, "media: cannot start the relay threads: %s",
+			 strerror(errno ? errno : ENOMEM));
+		if (r->th)
+			threads_stop(r, i);
+		pthread_mutex_destroy(&r->slots_lock);
+		free(r->th);
 		free(r->slots);
 		port_pool_destroy(&r->ports);
 		free(r);
@@ -450,21 +591,13 @@ void media_relay_stop(struct media_relay *r)
 {
 	if (!r)
 		return;
-	post(r, CMD_STOP, 0, 0, NULL, NULL);
-	pthread_join(r->thread, NULL);
+	threads_stop(r, r->nthreads);
 	for (uint32_t i = 0; i < r->nslots; i++)
 		if (r->slots[i].reserved)
 			slot_release(r, &r->slots[i]);
-	while (r->cmds) {
-		struct cmd *c = r->cmds;
-		r->cmds = c->next;
-		free(c);
-	}
-	close(r->ep);
-	close(r->wake);
 	port_pool_destroy(&r->ports);
 	pthread_mutex_destroy(&r->slots_lock);
-	pthread_mutex_destroy(&r->cmd_lock);
+	free(r->th);
 	free(r->slots);
 	free(r);
 }
@@ -617,6 +750,19 @@ int media_session_close(struct media_relay *r, uint32_t id)
 	return post(r, CMD_CLOSE, id, 0, NULL, NULL);
 }
 
+/* A consistent-enough copy of counters another thread bumps. */
+static void stats_add(struct relay_leg_stats *out, const struct relay_leg_stats *st)
+{
+	out->rx += __atomic_load_n(&st->rx, __ATOMIC_RELAXED);
+	out->forwarded += __atomic_load_n(&st->forwarded, __ATOMIC_RELAXED);
+	out->drop_closed += __atomic_load_n(&st->drop_closed, __ATOMIC_RELAXED);
+	out->drop_source += __atomic_load_n(&st->drop_source, __ATOMIC_RELAXED);
+	out->drop_auth += __atomic_load_n(&st->drop_auth, __ATOMIC_RELAXED);
+	out->drop_other += __atomic_load_n(&st->drop_other, __ATOMIC_RELAXED);
+	out->lost += __atomic_load_n(&st->lost, __ATOMIC_RELAXED);
+	out->ssrc_changes += __atomic_load_n(&st->ssrc_changes, __ATOMIC_RELAXED);
+}
+
 int media_session_stats(struct media_relay *r, uint32_t id,
 			struct relay_leg_stats out[RELAY_LEGS])
 {
@@ -625,13 +771,8 @@ int media_session_stats(struct media_relay *r, uint32_t id,
 	if (!s || !s->reserved)
 		return ENOENT;
 	for (int li = 0; li < RELAY_LEGS; li++) {
-		const struct relay_leg_stats *st = &s->leg[li].st;
-		out[li].rx = __atomic_load_n(&st->rx, __ATOMIC_RELAXED);
-		out[li].forwarded = __atomic_load_n(&st->forwarded, __ATOMIC_RELAXED);
-		out[li].drop_closed = __atomic_load_n(&st->drop_closed, __ATOMIC_RELAXED);
-		out[li].drop_source = __atomic_load_n(&st->drop_source, __ATOMIC_RELAXED);
-		out[li].drop_auth = __atomic_load_n(&st->drop_auth, __ATOMIC_RELAXED);
-		out[li].drop_other = __atomic_load_n(&st->drop_other, __ATOMIC_RELAXED);
+		memset(&out[li], 0, sizeof(out[li]));
+		stats_add(&out[li], &s->leg[li].st);
 	}
 	return 0;
 }
@@ -660,12 +801,9 @@ bool media_session_alive(struct media_relay *r, uint32_t id)
 
 void media_relay_totals(struct media_relay *r, struct relay_leg_stats *out)
 {
-	out->rx = __atomic_load_n(&r->total.rx, __ATOMIC_RELAXED);
-	out->forwarded = __atomic_load_n(&r->total.forwarded, __ATOMIC_RELAXED);
-	out->drop_closed = __atomic_load_n(&r->total.drop_closed, __ATOMIC_RELAXED);
-	out->drop_source = __atomic_load_n(&r->total.drop_source, __ATOMIC_RELAXED);
-	out->drop_auth = __atomic_load_n(&r->total.drop_auth, __ATOMIC_RELAXED);
-	out->drop_other = __atomic_load_n(&r->total.drop_other, __ATOMIC_RELAXED);
+	memset(out, 0, sizeof(*out));
+	for (unsigned i = 0; i < r->nthreads; i++)
+		stats_add(out, &r->th[i].total);
 }
 
 uint64_t media_relay_timeouts(struct media_relay *r)

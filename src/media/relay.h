@@ -25,6 +25,7 @@
 #include "transport/addr.h"
 
 #define RELAY_LEGS 2
+#define RELAY_MAX_THREADS 64
 
 struct media_relay;
 
@@ -47,6 +48,9 @@ struct relay_conf {
 	 * (media.timeout) so that the call can be ended.  NULL: nobody. */
 	void (*timed_out)(void *arg, uint32_t id);
 	void *timed_out_arg;
+	/* Media threads (1 to RELAY_MAX_THREADS; 0: 1): sessions are spread
+	 * over them, each with its own sockets and no lock per packet. */
+	unsigned threads;
 };
 
 /* SRTP on one leg: rx unprotects what the leg's phone sends, tx protects
@@ -71,6 +75,9 @@ struct relay_leg_stats {
 	uint64_t drop_source;	  /* not the negotiated peer: injection */
 	uint64_t drop_auth;	  /* SRTP/SRTCP that did not authenticate */
 	uint64_t drop_other;	  /* malformed, replayed, nowhere to send */
+	uint64_t lost;		  /* RTP its phone sent that never came
+				     (sequence gaps) */
+	uint64_t ssrc_changes;	  /* its phone's RTP changed SSRC */
 };
 
 /* Start the media thread.  NULL with a message in err. */

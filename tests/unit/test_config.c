@@ -376,6 +376,7 @@ static void test_media(void **state)
 	assert_int_equal(cfg.zones[0].srtp, VS_SRTP_OPTIONAL);
 	assert_int_equal(cfg.media_batch_us, 200);
 	assert_false(cfg.media_ice_keep);
+	assert_int_equal(cfg.media_threads, 1);
 	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
 			      "media = { srtp = \"required\"; sdes_over_plain = true; timeout = 0; batch_us = 0; };\n"), 0);
 	assert_int_equal(cfg.media_batch_us, 0);
@@ -384,8 +385,9 @@ static void test_media(void **state)
 	assert_true(cfg.media_sdes_over_plain);
 	assert_int_equal(cfg.media_timeout, 0);
 	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
-			      "media = { ice = \"keep\"; };\n"), 0);
+			      "media = { ice = \"keep\"; threads = 4; };\n"), 0);
 	assert_true(cfg.media_ice_keep);
+	assert_int_equal(cfg.media_threads, 4);
 	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
 			      "media = {\n ice = \"pass\"; };\n"), -1);
 	assert_err_at(3, "media ice 'pass' is not");

@@ -101,7 +101,7 @@ static void wait_sessions(struct media_relay *r, uint32_t n)
 static void test_plain_relay(void **state)
 {
 	char err[256];
-	struct relay_conf conf = {41000, 41099, 64, 0, NULL, NULL, 200, NULL, NULL};
+	struct relay_conf conf = {41000, 41099, 64, 0, NULL, NULL, 200, NULL, NULL, 1};
 	struct media_relay *r = media_relay_start(&conf, err, sizeof(err));
 	struct relay_leg_conf legs[2];
 	struct relay_leg_stats st[2];
@@ -147,6 +147,17 @@ static void test_plain_relay(void **state)
 	assert_int_equal(st[0].drop_closed, 1);
 	assert_int_equal(st[0].drop_source, 1);
 	assert_int_equal(st[1].drop_source, 1);
+	/* The stream is followed: a jump from 3 to 6 is two packets lost, a
+	 * new SSRC is counted. */
+	for (uint16_t seq = 3; seq <= 7; seq += (uint16_t)(seq == 3 ? 3 : 1)) {
+		send_to(a, ports[0], pkt, rtp(pkt, seq, seq == 7 ? 0xc : 0xa));
+		assert_int_equal(recv_within(b, got, sizeof(got), 1000, NULL), 172);
+	}
+	settle(); /* the counters follow the send */
+	assert_int_equal(media_session_stats(r, id, st), 0);
+	assert_int_equal(st[0].lost, 2);
+	assert_int_equal(st[0].ssrc_changes, 1);
+	assert_int_equal(st[0].forwarded, 4);
 	/* After the end: nothing passes, the ports are back. */
 	media_session_close(r, id);
 	settle();
@@ -163,7 +174,7 @@ static void test_plain_relay(void **state)
 static void test_rtp_to_srtp(void **state)
 {
 	char err[256];
-	struct relay_conf conf = {41000, 41099, 64, 0, NULL, NULL, 0, NULL, NULL};
+	struct relay_conf conf = {41000, 41099, 64, 0, NULL, NULL, 0, NULL, NULL, 2};
 	struct media_relay *r = media_relay_start(&conf, err, sizeof(err));
 	struct relay_leg_conf legs[2];
 	struct relay_leg_stats st[2];
@@ -236,7 +247,7 @@ static void test_rtp_to_srtp(void **state)
 static void test_no_leak(void **state)
 {
 	char err[256];
-	struct relay_conf conf = {41000, 41009, 2, 0, NULL, NULL, 0, NULL, NULL}; /* 5 pairs, 2 sessions */
+	struct relay_conf conf = {41000, 41009, 2, 0, NULL, NULL, 0, NULL, NULL, 2}; /* 5 pairs, 2 sessions */
 	struct media_relay *r = media_relay_start(&conf, err, sizeof(err));
 	struct relay_leg_conf legs[2];
 	uint16_t ports[2];
@@ -280,7 +291,7 @@ static void on_timeout(void *arg, uint32_t id)
 static void test_timeout(void **state)
 {
 	char err[256];
-	struct relay_conf conf = {41000, 41099, 8, 2, NULL, NULL, 0, on_timeout, NULL};
+	struct relay_conf conf = {41000, 41099, 8, 2, NULL, NULL, 0, on_timeout, NULL, 2};
 	struct media_relay *r = media_relay_start(&conf, err, sizeof(err));
 	struct relay_leg_conf legs[2];
 	struct vs_sockaddr a_addr, b_addr;
