@@ -133,6 +133,15 @@ static inline void bump(uint64_t *c)
 int relay_enqueue_to(struct mthread *t, struct cmd *c);
 /* Free session s's sockets, ports and keys; the slot is free again. */
 void relay_slot_release(struct media_relay *r, struct session *s);
+/* One packet of *lenp bytes in buf (room for PKT_BUF) from src, read on
+ * socket kind k of leg li of s: checked against the pinhole, opened and
+ * protected as the legs' SRTP says, with its new length in *lenp and its
+ * destination in dst; false when it is dropped (counted).  Media thread
+ * t's own (fuzz_relay.c drives it directly). */
+bool relay_packet(struct mthread *t, struct session *s, unsigned li,
+		  unsigned k, uint8_t *buf, size_t *lenp,
+		  const struct vs_sockaddr *src, struct vs_sockaddr *dst,
+		  uint64_t now_ms);
 /* A media thread (arg: its struct mthread). */
 void *relay_thread_main(void *arg);
 /* Stop threads [0, n) (those started are joined) and free their queues,

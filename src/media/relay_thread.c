@@ -144,9 +144,7 @@ static void track_rtp(struct leg *l, const uint8_t *p, size_t len)
 	l->seq = seq;
 }
 
-/* One packet from leg li's phone on socket kind k: transformed in buf
- * and its destination in dst; false when it is dropped (counted). */
-static bool relay_packet(struct mthread *t, struct session *s, unsigned li,
+bool relay_packet(struct mthread *t, struct session *s, unsigned li,
 			 unsigned k, uint8_t *buf, size_t *lenp,
 			 const struct vs_sockaddr *src, struct vs_sockaddr *dst,
 			 uint64_t now_ms)
