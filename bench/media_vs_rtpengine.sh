@@ -27,7 +27,7 @@
 # phone: they must open with the key that phone was given (valid).
 #
 #   bench/media_vs_rtpengine.sh BUILD_DIR
-# Environment: MODES="rtp-rtp rtp-srtp srtp-srtp" CALLS="100 300 600" BATCH_US=200
+# Environment: MODES="rtp-rtp rtp-srtp srtp-srtp" CALLS="100 300 600 1200" BATCH_US=200
 #   (VoIPShield's media.batch_us)
 #   STEP_SECONDS=10 REPEAT=3
 set -eu
@@ -37,7 +37,7 @@ if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
 fi
 build=${1:-build}
 modes=${MODES:-rtp-rtp rtp-srtp srtp-srtp}
-calls_list=${CALLS:-100 300 600}
+calls_list=${CALLS:-100 300 600 1200}
 secs=${STEP_SECONDS:-10}
 repeat=${REPEAT:-3}
 here=$(cd "$(dirname "$0")" && pwd)

@@ -65,4 +65,4 @@ echo "== SIP over TLS: VoIPShield vs Kamailio (tls module) =="
 
 echo
 echo "== The media relay: VoIPShield vs rtpengine (user space) =="
-CALLS="${MEDIA_CALLS:-100 300 600}" "$here/media_vs_rtpengine.sh" "$build"
+CALLS="${MEDIA_CALLS:-100 300 600 1200}" "$here/media_vs_rtpengine.sh" "$build"

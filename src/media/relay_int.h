@@ -16,7 +16,9 @@
 #include "media/relay.h"
 #include "media/srtp.h"
 
-#define BATCH 32
+#define BATCH 32		   /* packets per socket read */
+#define EVENTS 512		   /* ready sockets per round */
+#define GATHER_MAX 4		   /* a round this light waits batch_us */
 #define PKT_MAX 1500		   /* what we read */
 #define PKT_BUF (PKT_MAX + 64)	   /* room for an SRTP trailer */
 #define SLOT_BITS 20

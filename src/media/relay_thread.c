@@ -278,8 +278,8 @@ void *relay_thread_main(void *arg)
 	uint64_t next_sweep = mono_ms() + 1000;
 
 	while (!stop) {
-		struct epoll_event ev[64];
-		int n = epoll_wait(t->ep, ev, 64, 1000);
+		static __thread struct epoll_event ev[EVENTS];
+		int n = epoll_wait(t->ep, ev, EVENTS, 1000);
 		uint64_t now = mono_ms();
 
 		/* Once a second: its sessions without media for timeout_ms go
@@ -322,7 +322,12 @@ void *relay_thread_main(void *arg)
 			}
 			relay_socket(t, so, now);
 		}
-		if (n > 0 && r->batch_ns) { /* let the next packets gather */
+		/* A light round (a few sockets ready): let the next packets
+		 * gather, so that the thread wakes once per batch rather than
+		 * once per packet.  Under load the rounds batch by themselves,
+		 * and a wait would only add latency (or, with every slot of
+		 * ev taken, cap the rate). */
+		if (n > 0 && n <= GATHER_MAX && r->batch_ns) {
 			struct timespec ts = {0, r->batch_ns};
 			nanosleep(&ts, NULL);
 		}
