@@ -25,13 +25,15 @@ int media_calls_init(struct media_calls *c, uint32_t max)
 		c->nbuckets <<= 1;
 	c->e = calloc(max, sizeof(*c->e));
 	c->bucket = malloc(c->nbuckets * sizeof(*c->bucket));
-	if (!c->e || !c->bucket) {
+	c->by_id = malloc(c->nbuckets * sizeof(*c->by_id));
+	if (!c->e || !c->bucket || !c->by_id) {
 		free(c->e);
 		free(c->bucket);
+		free(c->by_id);
 		return ENOMEM;
 	}
 	for (uint32_t i = 0; i < c->nbuckets; i++)
-		c->bucket[i] = -1;
+		c->bucket[i] = c->by_id[i] = -1;
 	for (uint32_t i = 0; i < max; i++)
 		c->e[i].next = i + 1 < max ? (int32_t)(i + 1) : -1;
 	c->free = max ? 0 : -1;
@@ -48,7 +50,32 @@ void media_calls_destroy(struct media_calls *c)
 	pthread_mutex_destroy(&c->lock);
 	free(c->e);
 	free(c->bucket);
+	free(c->by_id);
 	c->e = NULL;
+}
+
+/* The by-id chain of session id. */
+static int32_t *id_bucket(struct media_calls *c, uint32_t id)
+{
+	return &c->by_id[(id * 2654435761u) & (c->nbuckets - 1)];
+}
+
+static void id_link(struct media_calls *c, int32_t i)
+{
+	int32_t *b = id_bucket(c, c->e[i].info.id);
+
+	c->e[i].next_id = *b;
+	*b = i;
+}
+
+static void id_unlink(struct media_calls *c, int32_t i)
+{
+	int32_t *l = id_bucket(c, c->e[i].info.id);
+
+	while (*l >= 0 && *l != i)
+		l = &c->e[*l].next_id;
+	if (*l == i)
+		*l = c->e[i].next_id;
 }
 
 /* Unlink the entry *link points at; it goes back to the free list. */
@@ -56,6 +83,7 @@ static void entry_drop(struct media_calls *c, int32_t *link)
 {
 	int32_t i = *link;
 
+	id_unlink(c, i);
 	*link = c->e[i].next;
 	explicit_bzero(&c->e[i].info, sizeof(c->e[i].info));
 	free(c->e[i].dlg);
@@ -93,8 +121,12 @@ int media_calls_put(struct media_calls *c, const struct pl *callid,
 		if (e->info.id != info->id) { /* another call, same Call-ID */
 			free(e->dlg);
 			e->dlg = NULL;
+			id_unlink(c, *link);
+			e->info = *info;
+			id_link(c, *link);
+		} else {
+			e->info = *info;
 		}
-		e->info = *info;
 		pthread_mutex_unlock(&c->lock);
 		return 0;
 	}
@@ -109,6 +141,7 @@ int media_calls_put(struct media_calls *c, const struct pl *callid,
 	c->e[i].info = *info;
 	c->e[i].next = -1;
 	*link = i;
+	id_link(c, i);
 	c->used++;
 	pthread_mutex_unlock(&c->lock);
 	return 0;
@@ -198,21 +231,18 @@ struct media_dialog *media_calls_take_session(struct media_calls *c,
 					      uint32_t id)
 {
 	struct media_dialog *dlg = NULL;
-	bool found = false;
+	int32_t i;
 
 	pthread_mutex_lock(&c->lock);
-	for (uint32_t b = 0; b < c->nbuckets && !found; b++) {
-		for (int32_t *link = &c->bucket[b]; *link >= 0;
-		     link = &c->e[*link].next) {
-			struct media_call *e = &c->e[*link];
-			if (e->info.id != id)
-				continue;
-			dlg = e->dlg;
-			e->dlg = NULL;
-			entry_drop(c, link);
-			found = true;
+	for (i = *id_bucket(c, id); i >= 0; i = c->e[i].next_id)
+		if (c->e[i].info.id == id)
 			break;
-		}
+	if (i >= 0) {
+		struct media_call *e = &c->e[i];
+		struct pl cid = pl_make(e->callid, e->len);
+		dlg = e->dlg;
+		e->dlg = NULL;
+		entry_drop(c, find(c, &cid));
 	}
 	pthread_mutex_unlock(&c->lock);
 	return dlg;

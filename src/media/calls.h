@@ -73,12 +73,14 @@ struct media_call {
 	struct media_call_info info;
 	struct media_dialog *dlg; /* once answered; owned here */
 	int32_t next; /* in the bucket, or in the free list */
+	int32_t next_id; /* in the bucket of its session id */
 };
 
 struct media_calls {
 	pthread_mutex_t lock;
 	struct media_call *e;
-	int32_t *bucket;
+	int32_t *bucket;    /* by Call-ID */
+	int32_t *by_id;	    /* by session id (nbuckets too) */
 	uint32_t nbuckets, max, used;
 	int32_t free;
 };
@@ -102,7 +104,7 @@ int media_calls_set_dialog(struct media_calls *c, const struct pl *callid,
 void media_calls_cseq(struct media_calls *c, const struct pl *callid,
 		      unsigned leg, uint32_t cseq);
 /* The entry of session id goes; its dialog is returned (the caller owns
- * it), or NULL.  A scan of the table: for the rare media timeout. */
+ * it), or NULL. */
 struct media_dialog *media_calls_take_session(struct media_calls *c,
 					      uint32_t id);
 

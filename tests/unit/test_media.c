@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -187,6 +188,34 @@ static void test_calls(void **state)
 		longid[sizeof(longid) - 1] = 0;
 		p = pl_from_cstr(longid);
 		assert_int_equal(media_calls_put(&c, &p, &info), EINVAL);
+	}
+	/* Answered calls keep their dialog, found again by session id (the
+	 * media timeout); the entry goes with it.  Ids 1 and 5 are left. */
+	{
+		struct media_dialog *d = calloc(1, sizeof(*d)), *got;
+		assert_non_null(d);
+		d->cseq[0] = 7;
+		p = PL("call-5@x");
+		assert_int_equal(media_calls_set_dialog(&c, &p, d), 0);
+		media_calls_cseq(&c, &p, 0, 9);
+		media_calls_cseq(&c, &p, 0, 8); /* lower: kept at 9 */
+		p = PL("nobody@x");
+		assert_int_equal(media_calls_set_dialog(&c, &p, calloc(1, sizeof(*d))),
+				 ENOENT); /* freed, not kept */
+		assert_null(media_calls_take_session(&c, 99));
+		assert_null(media_calls_take_session(&c, 1)); /* no dialog */
+		p = PL("call-1@x");
+		assert_int_equal(media_calls_get(&c, &p, false, NULL), 0);
+		got = media_calls_take_session(&c, 5);
+		assert_ptr_equal(got, d);
+		assert_int_equal(got->cseq[0], 9);
+		free(got);
+		p = PL("call-5@x");
+		assert_int_equal(media_calls_get(&c, &p, false, NULL), 0);
+		/* A dialog still held at the end is freed with the table. */
+		info.id = 6;
+		assert_int_equal(media_calls_put(&c, &p, &info), 0);
+		assert_int_equal(media_calls_set_dialog(&c, &p, calloc(1, sizeof(*d))), 0);
 	}
 	media_calls_destroy(&c);
 }
