@@ -14,6 +14,13 @@
  *       tls00000... with password pw-tls00000..., MD5 digest with qop=auth
  *       (the nonce kept per user, nc counting up; a new challenge is
  *       answered at once).  One transaction at a time per connection.
+ *   tls_load regudp PORT SOCKETS RATE SECONDS USERS
+ *       the same over UDP (bench/proxy_vs_kamailio.sh, the rate at which
+ *       99.9% succeed): SOCKETS connected UDP sockets in place of the
+ *       connections; a request unanswered for 4 s fails (no
+ *       retransmission: on loopback only an overloaded server loses one).
+ *       Users are TLS_LOAD_USER (default "tls") and five digits, their
+ *       passwords "pw-", the name and TLS_LOAD_PASS_SUFFIX (default "").
  *
  * Prints "RESULT ok=N fail=N skipped=N elapsed_s=X p50_us=X p99_us=X":
  * handshakes or registrations completed, failed, not started because no
@@ -65,6 +72,8 @@ struct user {
 };
 
 static SSL_CTX *ctx;
+static bool udp;	      /* regudp: datagrams, no TLS */
+static const char *user_prefix = "tls", *pass_suffix = "";
 static int ep;
 static struct sockaddr_in dst;
 static uint64_t *lat;
@@ -135,6 +144,19 @@ static bool conn_open(struct conn *c)
 	struct epoll_event e = {.events = EPOLLOUT, .data.ptr = c};
 	int one = 1;
 
+	if (udp) { /* ready at once */
+		c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&dst, sizeof(dst))) {
+			if (c->fd >= 0)
+				close(c->fd);
+			c->fd = -1;
+			return false;
+		}
+		c->st = C_READY;
+		e.events = EPOLLIN;
+		epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &e);
+		return true;
+	}
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (c->fd < 0)
 		return false;
@@ -189,8 +211,8 @@ static void send_register(struct conn *c, int u)
 	struct user *us = &users[u];
 	int port = ntohs(dst.sin_port);
 
-	snprintf(name, sizeof(name), "tls%05d", u);
-	snprintf(pw, sizeof(pw), "pw-%s", name);
+	snprintf(name, sizeof(name), "%s%05d", user_prefix, u);
+	snprintf(pw, sizeof(pw), "pw-%s%s", name, pass_suffix);
 	if (us->nonce[0]) {
 		char a1[128], a2[64], ha1[33], ha2[33], rs[300], resp[33], cn[17];
 		us->nc++;
@@ -208,19 +230,21 @@ static void send_register(struct conn *c, int u)
 	}
 	c->wlen = (size_t)snprintf(c->wbuf, sizeof(c->wbuf),
 		"REGISTER sip:%s SIP/2.0\r\n"
-		"Via: SIP/2.0/TLS 127.0.0.1:%d;branch=z9hG4bK%lx%x;rport\r\n"
+		"Via: SIP/2.0/%s 127.0.0.1:%d;branch=z9hG4bK%lx%x;rport\r\n"
 		"From: <sip:%s@%s>;tag=%x\r\n"
 		"To: <sip:%s@%s>\r\n"
 		"Call-ID: %s-%d-%d@bench\r\n"
 		"CSeq: %u REGISTER\r\n"
-		"Contact: <sip:%s@127.0.0.1:%d;transport=tls>\r\n"
+		"Contact: <sip:%s@127.0.0.1:%d;transport=%s>\r\n"
 		"Expires: 3600\r\nMax-Forwards: 70\r\n%s"
 		"Content-Length: 0\r\n\r\n",
-		REALM, port, (unsigned long)now_ns(), (unsigned)rand(), name, REALM, u, name,
-		REALM, name, u, (int)getpid(), ++us->cseq, name, port, auth);
+		REALM, udp ? "UDP" : "TLS", port, (unsigned long)now_ns(), (unsigned)rand(),
+		name, REALM, u, name, REALM, name, u, (int)getpid(), ++us->cseq, name, port,
+		udp ? "udp" : "tls", auth);
 	c->user = u;
 	c->tries++;
-	if (SSL_write(c->ssl, c->wbuf, (int)c->wlen) <= 0) {
+	if (udp ? send(c->fd, c->wbuf, c->wlen, 0) < 0
+		: SSL_write(c->ssl, c->wbuf, (int)c->wlen) <= 0) {
 		failed++;
 		conn_close(c);
 	}
@@ -273,6 +297,14 @@ static void on_response(struct conn *c, const char *msg, size_t len)
 
 static void read_responses(struct conn *c)
 {
+	while (udp) { /* one response per datagram */
+		ssize_t n = recv(c->fd, c->rbuf, sizeof(c->rbuf) - 1, 0);
+		if (n <= 0)
+			return;
+		c->rbuf[n] = 0;
+		if (c->st == C_BUSY)
+			on_response(c, c->rbuf, (size_t)n);
+	}
 	for (;;) {
 		int n = SSL_read(c->ssl, c->rbuf + c->rlen, (int)(sizeof(c->rbuf) - c->rlen - 1));
 		if (n <= 0) {
@@ -397,7 +429,7 @@ int main(int argc, char **argv)
 
 	if (argc < 5 || !loopback_only(argv[2])) {
 		fprintf(stderr, "usage: tls_load hs PORT COUNT RATE | idle PORT CONNS HOLD_S |"
-				" reg PORT CONNS RATE SECONDS USERS   (127.0.0.1 only)\n");
+				" reg|regudp PORT CONNS RATE SECONDS USERS   (127.0.0.1 only)\n");
 		return 2;
 	}
 	getrlimit(RLIMIT_NOFILE, &rl);
@@ -454,6 +486,14 @@ int main(int argc, char **argv)
 		result((double)(now_ns() - t0) / 1e9);
 		return 0;
 	}
+	if (!strcmp(mode, "regudp")) {
+		udp = true;
+		mode = "reg";
+	}
+	if (getenv("TLS_LOAD_USER"))
+		user_prefix = getenv("TLS_LOAD_USER");
+	if (getenv("TLS_LOAD_PASS_SUFFIX"))
+		pass_suffix = getenv("TLS_LOAD_PASS_SUFFIX");
 	if (!strcmp(mode, "reg") && argc >= 7) {
 		int n = atoi(argv[3]), nusers = atoi(argv[6]), next = 0, up, rr = 0;
 		if (n > nusers)
@@ -466,7 +506,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < n; i++)
 			cs[i].fd = -1;
 		up = open_all(cs, n, t0 + 120000000000ull);
-		fprintf(stderr, "tls_load: %d connections up\n", up);
+		fprintf(stderr, "tls_load: %d %s up\n", up, udp ? "sockets" : "connections");
 		ok = failed = 0;
 		nlat = 0;
 		start = now_ns();
@@ -497,8 +537,15 @@ int main(int argc, char **argv)
 				next++;
 				due = start + (uint64_t)(next / rate * 1e9);
 			}
-			for (int i = 0; i < n && !busy; i++)
-				busy = cs[i].st == C_BUSY;
+			for (int i = 0; i < n; i++) {
+				/* a datagram that got no answer: failed */
+				if (udp && cs[i].st == C_BUSY &&
+				    now_ns() - cs[i].t0 > 4000000000ull) {
+					failed++;
+					cs[i].st = C_READY;
+				}
+				busy = busy || cs[i].st == C_BUSY;
+			}
 			if (next >= count && !busy)
 				break;
 			poll_once(1, true);
