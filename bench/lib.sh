@@ -43,3 +43,13 @@ mem_kb() {
   done
   echo "$rss $pss"
 }
+# Wait (at most 30 s) until the given processes use no more CPU: a server
+# still draining the backlog of an overloaded step must not take the CPU
+# of the next one.
+wait_idle() {
+  local i a b
+  for i in $(seq 60); do
+    a=$(cpu_ticks "$@"); sleep 0.5; b=$(cpu_ticks "$@")
+    [ "$a" -eq "$b" ] && return 0
+  done
+}

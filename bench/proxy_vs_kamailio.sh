@@ -247,6 +247,7 @@ reg99_step() {
   local name=$1 port=$2 rate=$3; shift 3
   local n out okn before after us="-"
   n=$((rate * secs))
+  wait_idle "$vs_pid" $(kam_pids) # the other server may still drain a backlog
   before=$(cpu_ticks "$@")
   out=$(TLS_LOAD_USER=u TLS_LOAD_PASS_SUFFIX=-x timeout $((secs + 60)) taskset -c $LOAD_CPU \
         "$load" regudp "$port" 200 "$rate" "$secs" "$users" 2>/dev/null | grep '^RESULT' || true)
