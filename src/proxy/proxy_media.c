@@ -536,7 +536,10 @@ static void late_offer(struct sip_server *srv, struct proxy_media *pm,
 		       "media relay: call %.*s: the offer in the answer cannot be relayed (%d); its streams are refused",
 		       (int)pm->callid_len, pm->callid, st);
 	pm->info.stream = -1;
-	proxy_media_free_body(pm);
+	if (pm->body) { /* the call's dialog (pm->dlg) stays */
+		OPENSSL_cleanse(pm->body, pm->body_len);
+		free(pm->body);
+	}
 	pm->body = malloc(SDP_OUT_MAX);
 	if (pm->body &&
 	    write_sdp(srv->cfg, s, -1, pm, 1 - pm->info.leg_in, 0, NULL, NULL, pm->body,
