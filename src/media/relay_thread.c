@@ -229,8 +229,11 @@ static void relay_socket(struct mthread *t, struct sock *so, uint64_t now)
 {
 	static __thread uint8_t bufs[BATCH][PKT_BUF];
 	static __thread struct vs_sockaddr src[BATCH], dst[BATCH];
-	struct mmsghdr in[BATCH], out[BATCH];
-	struct iovec iov[BATCH], oiov[BATCH];
+	static __thread struct mmsghdr in[BATCH];
+	static __thread struct iovec iov[BATCH];
+	static __thread bool ready;
+	struct mmsghdr out[BATCH];
+	struct iovec oiov[BATCH];
 	struct media_relay *r = t->r;
 	struct session *s = &r->slots[so->slot];
 	struct leg *to;
@@ -238,12 +241,17 @@ static void relay_socket(struct mthread *t, struct sock *so, uint64_t now)
 
 	if (!s->active || so->fd < 0)
 		return;
-	for (int b = 0; b < BATCH; b++)
-		msg_set(&in[b], &iov[b], bufs[b], PKT_MAX, &src[b], sizeof(src[b].u));
+	if (!ready) { /* the reads' messages are set once per thread */
+		for (int b = 0; b < BATCH; b++)
+			msg_set(&in[b], &iov[b], bufs[b], PKT_MAX, &src[b],
+				sizeof(src[b].u));
+		ready = true;
+	}
 	got = recvmmsg(so->fd, in, BATCH, MSG_DONTWAIT, NULL);
 	for (int b = 0; b < got; b++) {
 		size_t len = in[b].msg_len;
 		src[b].len = in[b].msg_hdr.msg_namelen;
+		in[b].msg_hdr.msg_namelen = sizeof(src[b].u); /* for the next read */
 		if (in[b].msg_hdr.msg_flags & MSG_TRUNC)
 			continue; /* larger than any RTP we relay */
 		if (!relay_packet(t, s, so->leg, so->kind, bufs[b], &len, &src[b],

@@ -190,6 +190,17 @@ class Call:
         self.remote = contact_uri(ok)
         self.remote_to = header(ok, "To")
 
+    def ack(self, cseq=None, body=None):
+        """ACK for the 2xx along the route set (with SDP: a late offer's
+        answer); returns what was sent."""
+        m = build(self.ua, "ACK", self.remote, self.frm, self.remote_to, self.callid,
+                  self.cseq if cseq is None else cseq,
+                  extra="".join("Route: %s\r\n" % r for r in self.route))
+        if body is not None:
+            m = with_body(m, body)
+        self.ua.send(m)
+        return m
+
     def in_dialog(self, method, cseq=None, route=None):
         if cseq is None:
             self.cseq += 1

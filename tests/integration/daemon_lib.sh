@@ -17,6 +17,20 @@ vs_user_conf() {
 	fi
 }
 
+# check NAME SHELL_TEST: "ok   - NAME" or "FAIL - NAME", counted in PASS
+# and FAIL (the script ends with "NAME: $PASS passed, $FAIL failed").
+PASS=0
+FAIL=0
+check() {
+	if eval "$2"; then
+		echo "ok   - $1"
+		PASS=$((PASS + 1))
+	else
+		echo "FAIL - $1"
+		FAIL=$((FAIL + 1))
+	fi
+}
+
 # A zombie is not alive: look at the process state.
 vs_alive() {
 	[ -n "$DPID" ] && [ -r "/proc/$DPID/stat" ] &&

@@ -158,17 +158,6 @@ until ip netns exec "$NS" timeout 5 "$VS_BIN" -c "$CONF" stats >/dev/null 2>&1; 
 	i=$((i + 1))
 done
 
-PASS=0
-FAIL=0
-check() {
-	if eval "$2"; then
-		echo "ok   - $1"
-		PASS=$((PASS + 1))
-	else
-		echo "FAIL - $1"
-		FAIL=$((FAIL + 1))
-	fi
-}
 FWD=0 OK=0
 # One call over transport $1, bob registered first.
 run_call() {

@@ -105,8 +105,7 @@ try:
             addr == "127.0.0.1" and relay_a is not None and 42000 <= relay_a < 42100 and
             relay_a != relay_b, (addr, relay_a))
     call.established(r)
-    call.ua.send(callkit.build(call.ua, "ACK", call.remote, call.frm, call.remote_to, call.callid,
-                               call.cseq, extra="".join("Route: %s\r\n" % x for x in call.route)))
+    call.ack()
     time.sleep(0.1)
     a_rtp.sendto(rtp(2), ("127.0.0.1", relay_a))
     g = got(b_rtp, 1.0)
@@ -150,8 +149,7 @@ try:
     r = recv_match(alice, callkit.is_resp(call.callid, "INVITE", final=True), 2.0)
     c.check("and bob's answer reaches alice naming her relay port",
             status(r) == 200 and media_of(r) == ("127.0.0.1", relay_a), r and r[-300:])
-    alice.send(callkit.build(alice, "ACK", call.remote, call.frm, call.remote_to, call.callid,
-                             call.cseq, extra=route))
+    call.ack()
     # bob resumes: his own re-INVITE, along the Record-Route he was given.
     b_route = "".join("Route: %s\r\n" % x for x in callkit.rr_uris(inv_b))
     bob_from = callkit.header(inv_b, "To") + ";tag=bob1"
@@ -196,9 +194,7 @@ try:
             42000 <= relay_a < 42100, (status(r), addr, relay_a))
     call4.established(r)
     route4 = "".join("Route: %s\r\n" % x for x in call4.route)
-    ack = with_body(callkit.build(alice, "ACK", call4.remote, call4.frm, call4.remote_to,
-                                  call4.callid, call4.cseq, extra=route4), sdp(A_RTP))
-    alice.send(ack)
+    ack = call4.ack(body=sdp(A_RTP))
     back = recv_match(bob, is_req("ACK", call4.callid), 2.0)
     relay_b = media_of(back)[1]
     c.check("alice's answer in the ACK reaches bob naming the relay, not alice",
@@ -228,9 +224,7 @@ try:
     c.check("a re-INVITE without SDP: bob's offer in the 200 reaches alice naming her relay port",
             status(r) == 200 and media_of(r) == ("127.0.0.1", relay_a) and
             b"a=sendonly" in r, r and r[-300:])
-    alice.send(with_body(callkit.build(alice, "ACK", call4.remote, call4.frm, call4.remote_to,
-                                       call4.callid, call4.cseq, extra=route4),
-                         sdp(A_RTP, extra="a=recvonly\r\n")))
+    call4.ack(body=sdp(A_RTP, extra="a=recvonly\r\n"))
     back = recv_match(bob, is_req("ACK", call4.callid), 2.0)
     c.check("and alice's answer in the ACK reaches bob naming his relay port",
             back is not None and media_of(back) == ("127.0.0.1", relay_b), back and back[-200:])
@@ -257,8 +251,7 @@ try:
     r = recv_match(alice, callkit.is_resp(call4.callid, "INVITE", final=True), 2.0)
     c.check("and bob's T.38 answer reaches alice on her relay port",
             status(r) == 200 and ("m=image %d udptl t38" % relay_a).encode() in r, r and r[-200:])
-    alice.send(callkit.build(alice, "ACK", call4.remote, call4.frm, call4.remote_to,
-                             call4.callid, call4.cseq, extra=route4))
+    call4.ack()
     time.sleep(0.1)
     a_rtp.sendto(b"\x00\x01udptl-packet", ("127.0.0.1", relay_a))
     g = got(b_rtp, 1.0)
@@ -297,14 +290,10 @@ try:
             status(ok2) == 200 and media_of(ok2) == ("127.0.0.1", relay_a), ok2 and ok2[-200:])
     # alice keeps the first dialog and ends the second.
     call5.established(ok2)
-    alice.send(callkit.build(alice, "ACK", call5.remote, call5.frm, call5.remote_to,
-                             call5.callid, call5.cseq,
-                             extra="".join("Route: %s\r\n" % x for x in call5.route)))
+    call5.ack()
     hang_up(alice, bob2, call5, "bob5b")
     call5.established(ok1)
-    alice.send(callkit.build(alice, "ACK", call5.remote, call5.frm, call5.remote_to,
-                             call5.callid, call5.cseq - 1,
-                             extra="".join("Route: %s\r\n" % x for x in call5.route)))
+    call5.ack(cseq=call5.cseq - 1)
     time.sleep(0.2)
     a_rtp.sendto(rtp(40), ("127.0.0.1", relay_a))
     g = got(b_rtp, 1.0)
@@ -379,8 +368,7 @@ try:
     r = call.final()
     c.check("timeout: the call is answered", status(r) == 200, r)
     call.established(r)
-    alice.send(callkit.build(alice, "ACK", call.remote, call.frm, call.remote_to, call.callid,
-                             call.cseq, extra="".join("Route: %s\r\n" % x for x in call.route)))
+    call.ack()
     time.sleep(0.1)
     g1, g2 = both_ways(media_of(r)[1], media_of(inv)[1], 30)
     c.check("timeout: media flows at first", g1 is not None and g2 is not None)

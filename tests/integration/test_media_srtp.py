@@ -87,22 +87,27 @@ def got(s, timeout=1.0):
     return data
 
 
-def call(alice, bob, offer, answer_fn):
-    """alice calls bob with offer; answer_fn(invite) gives bob's SDP.
-    Returns (invite bob got, 200 alice got, the call)."""
-    cl = SdpCall(alice, "alice", "sip:bob@" + DOMAIN, DOMAIN, "alice-secret-1")
+PASSWORDS = {"alice": "alice-secret-1", "bob": "bob-secret-22"}
+SIP_PORTS = {"alice": A_SIP, "bob": B_SIP}
+
+
+def call(caller, callee, offer, answer_fn, frm="alice", to="bob"):
+    """frm (on UA caller) calls to (on UA callee) with offer; answer_fn(invite)
+    gives the callee's SDP.  Returns (invite the callee got, 200 the caller
+    got, the call)."""
+    cl = SdpCall(caller, frm, "sip:%s@%s" % (to, DOMAIN), DOMAIN, PASSWORDS[frm])
     cl.body = offer
     cl.start()
-    inv = recv_match(bob, is_req("INVITE", cl.callid), 2.0)
+    inv = recv_match(callee, is_req("INVITE", cl.callid), 2.0)
     if inv is None:
         return None, cl.final(), cl
-    bob.send(with_body(response(inv, 200, "OK", "b%x" % id(cl),
-                                contact="sip:bob@127.0.0.1:%d" % B_SIP), answer_fn(inv)))
+    callee.send(with_body(response(inv, 200, "OK", "t%x" % id(cl),
+                                   contact="sip:%s@127.0.0.1:%d" % (to, SIP_PORTS[to])),
+                          answer_fn(inv)))
     ok = cl.final()
     if status(ok) == 200:
         cl.established(ok)
-        alice.send(callkit.build(alice, "ACK", cl.remote, cl.frm, cl.remote_to, cl.callid,
-                                 cl.cseq, extra="".join("Route: %s\r\n" % x for x in cl.route)))
+        cl.ack()
     return inv, ok, cl
 
 
@@ -271,20 +276,7 @@ try:
     # bob (lan, plain) calls alice (wan): alice is offered SRTP with a relay
     # key although bob's offer was plain.
     def bob_calls(answer_fn):
-        cl = SdpCall(bob, "bob", "sip:alice@" + DOMAIN, DOMAIN, "bob-secret-22")
-        cl.body = sdp(B_RTP, savp=False)
-        cl.start()
-        inv = recv_match(alice, is_req("INVITE", cl.callid), 2.0)
-        if inv is None:
-            return None, cl.final(), cl
-        alice.send(with_body(response(inv, 200, "OK", "a%x" % id(cl),
-                                      contact="sip:alice@127.0.0.1:%d" % A_SIP), answer_fn(inv)))
-        ok = cl.final()
-        if status(ok) == 200:
-            cl.established(ok)
-            bob.send(callkit.build(bob, "ACK", cl.remote, cl.frm, cl.remote_to, cl.callid,
-                                   cl.cseq, extra="".join("Route: %s\r\n" % x for x in cl.route)))
-        return inv, ok, cl
+        return call(bob, alice, sdp(B_RTP, savp=False), answer_fn, "bob", "alice")
 
     inv, ok, cl = bob_calls(lambda inv: sdp(A_RTP, key=ALICE_KEY,
                                             tag=int(sdp_of(inv)[2][0][0]) if sdp_of(inv)[2] else 1))

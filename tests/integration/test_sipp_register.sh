@@ -88,17 +88,6 @@ stat_col() {
 		END { if (c) print $c; else print "?" }' "$1"
 }
 
-PASS=0
-FAIL=0
-check() {
-	if eval "$2"; then
-		echo "ok   - $1"
-		PASS=$((PASS + 1))
-	else
-		echo "FAIL - $1"
-		FAIL=$((FAIL + 1))
-	fi
-}
 
 # name, scenario, injection file: $USERS registrations, all must succeed.
 run_sipp() {

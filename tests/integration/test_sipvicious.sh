@@ -81,17 +81,6 @@ from() {
 		scope host src "$1"
 }
 
-PASS=0
-FAIL=0
-check() {
-	if eval "$2"; then
-		echo "ok   - $1"
-		PASS=$((PASS + 1))
-	else
-		echo "FAIL - $1"
-		FAIL=$((FAIL + 1))
-	fi
-}
 
 # Dictionaries.  Extensions: the real users first (a forced svwar stops at
 # the first answer like an unknown user's), then unknown ones.  Passwords:

@@ -64,8 +64,7 @@ def call(number, timeout=2.0):
     r = cl.final(timeout)
     if status(r) == 200:
         cl.established(r)
-        cl.ua.send(callkit.build(cl.ua, "ACK", cl.remote, cl.frm, cl.remote_to, cl.callid,
-                                 cl.cseq, extra="".join("Route: %s\r\n" % x for x in cl.route)))
+        cl.ack()
         cl.in_dialog("BYE")
         callkit.recv_match(alice, callkit.is_resp(cl.callid, "BYE", final=True), 2.0)
     return r
