@@ -47,7 +47,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define REALM "bench.test"
+#include "load_sip.h"
+
+#define REALM LOAD_REALM
 
 enum state { C_FREE, C_CONNECTING, C_HANDSHAKE, C_READY, C_BUSY };
 
@@ -76,49 +78,8 @@ static bool udp;	      /* regudp: datagrams, no TLS */
 static const char *user_prefix = "tls", *pass_suffix = "";
 static int ep;
 static struct sockaddr_in dst;
-static uint64_t *lat;
-static size_t nlat, cap_lat;
-static unsigned long ok, failed, skipped;
+static struct load_stats stats;
 static struct user *users;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void record(uint64_t ns)
-{
-	if (nlat == cap_lat) {
-		cap_lat = cap_lat ? cap_lat * 2 : 4096;
-		lat = realloc(lat, cap_lat * sizeof(*lat));
-		if (!lat)
-			exit(1);
-	}
-	lat[nlat++] = ns;
-}
-
-static int cmp64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static void result(double elapsed)
-{
-	double p50 = 0, p99 = 0;
-
-	if (nlat) {
-		qsort(lat, nlat, sizeof(*lat), cmp64);
-		p50 = (double)lat[(nlat - 1) / 2] / 1000;
-		p99 = (double)lat[(size_t)((double)(nlat - 1) * 0.99)] / 1000;
-	}
-	printf("RESULT ok=%lu fail=%lu skipped=%lu elapsed_s=%.2f p50_us=%.0f p99_us=%.0f\n",
-	       ok, failed, skipped, elapsed, p50, p99);
-	fflush(stdout);
-}
 
 static void conn_close(struct conn *c)
 {
@@ -161,7 +122,7 @@ static bool conn_open(struct conn *c)
 	if (c->fd < 0)
 		return false;
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	c->t0 = now_ns();
+	c->t0 = load_now_ns();
 	if (connect(c->fd, (struct sockaddr *)&dst, sizeof(dst)) && errno != EINPROGRESS) {
 		close(c->fd);
 		c->fd = -1;
@@ -195,16 +156,6 @@ static int handshake(struct conn *c)
 	}
 }
 
-static void md5hex(const char *in, char out[33])
-{
-	unsigned char md[16];
-	unsigned int n;
-
-	EVP_Digest(in, strlen(in), md, &n, EVP_md5(), NULL);
-	for (int i = 0; i < 16; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
-}
-
 static void send_register(struct conn *c, int u)
 {
 	char name[16], auth[512] = "", pw[32];
@@ -214,19 +165,10 @@ static void send_register(struct conn *c, int u)
 	snprintf(name, sizeof(name), "%s%05d", user_prefix, u);
 	snprintf(pw, sizeof(pw), "pw-%s%s", name, pass_suffix);
 	if (us->nonce[0]) {
-		char a1[128], a2[64], ha1[33], ha2[33], rs[300], resp[33], cn[17];
-		us->nc++;
-		snprintf(cn, sizeof(cn), "%08x%08x", (unsigned)rand(), us->nc);
-		snprintf(a1, sizeof(a1), "%s:%s:%s", name, REALM, pw);
-		snprintf(a2, sizeof(a2), "REGISTER:sip:%s", REALM);
-		md5hex(a1, ha1);
-		md5hex(a2, ha2);
-		snprintf(rs, sizeof(rs), "%s:%s:%08x:%s:auth:%s", ha1, us->nonce, us->nc, cn, ha2);
-		md5hex(rs, resp);
-		snprintf(auth, sizeof(auth),
-			 "Authorization: Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"sip:%s\", "
-			 "response=\"%s\", algorithm=MD5, cnonce=\"%s\", qop=auth, nc=%08x\r\n",
-			 name, REALM, us->nonce, REALM, resp, cn, us->nc);
+		char cred[400], uri[64];
+		snprintf(uri, sizeof(uri), "sip:%s", REALM);
+		if (load_digest(cred, sizeof(cred), name, pw, "REGISTER", uri, us->nonce, ++us->nc) > 0)
+			snprintf(auth, sizeof(auth), "Authorization: %s\r\n", cred);
 	}
 	c->wlen = (size_t)snprintf(c->wbuf, sizeof(c->wbuf),
 		"REGISTER sip:%s SIP/2.0\r\n"
@@ -238,42 +180,16 @@ static void send_register(struct conn *c, int u)
 		"Contact: <sip:%s@127.0.0.1:%d;transport=%s>\r\n"
 		"Expires: 3600\r\nMax-Forwards: 70\r\n%s"
 		"Content-Length: 0\r\n\r\n",
-		REALM, udp ? "UDP" : "TLS", port, (unsigned long)now_ns(), (unsigned)rand(),
+		REALM, udp ? "UDP" : "TLS", port, (unsigned long)load_now_ns(), (unsigned)rand(),
 		name, REALM, u, name, REALM, name, u, (int)getpid(), ++us->cseq, name, port,
 		udp ? "udp" : "tls", auth);
 	c->user = u;
 	c->tries++;
 	if (udp ? send(c->fd, c->wbuf, c->wlen, 0) < 0
 		: SSL_write(c->ssl, c->wbuf, (int)c->wlen) <= 0) {
-		failed++;
+		stats.failed++;
 		conn_close(c);
 	}
-}
-
-/* A nonce from a 401's WWW-Authenticate for MD5. */
-static bool take_nonce(const char *msg, size_t len, struct user *us)
-{
-	const char *p = msg, *end = msg + len;
-
-	while ((p = memmem(p, (size_t)(end - p), "WWW-Authenticate:", 17))) {
-		const char *eol = memmem(p, (size_t)(end - p), "\r\n", 2), *n;
-		if (!eol)
-			return false;
-		/* MD5: named, or the default when no algorithm is given. */
-		bool md5 = memmem(p, (size_t)(eol - p), "MD5", 3) ||
-			   !memmem(p, (size_t)(eol - p), "algorithm=", 10);
-		if (md5 && (n = memmem(p, (size_t)(eol - p), "nonce=\"", 7))) {
-			const char *q = memchr(n + 7, '"', (size_t)(eol - n - 7));
-			if (!q || q - n - 7 >= (long)sizeof(us->nonce))
-				return false;
-			memcpy(us->nonce, n + 7, (size_t)(q - n - 7));
-			us->nonce[q - n - 7] = 0;
-			us->nc = 0;
-			return true;
-		}
-		p = eol;
-	}
-	return false;
 }
 
 static void on_response(struct conn *c, const char *msg, size_t len)
@@ -282,15 +198,18 @@ static void on_response(struct conn *c, const char *msg, size_t len)
 
 	if (code >= 100 && code < 200)
 		return;
-	if (code == 401 && c->tries < 3 && take_nonce(msg, len, &users[c->user])) {
+	if (code == 401 && c->tries < 3 &&
+	    load_take_nonce(msg, len, "WWW-Authenticate:", users[c->user].nonce,
+			    sizeof(users[c->user].nonce))) {
+		users[c->user].nc = 0;
 		send_register(c, c->user);
 		return;
 	}
 	if (code == 200) {
-		ok++;
-		record(now_ns() - c->t0);
+		stats.ok++;
+		load_record(&stats, load_now_ns() - c->t0);
 	} else {
-		failed++;
+		stats.failed++;
 	}
 	c->st = C_READY;
 }
@@ -312,7 +231,7 @@ static void read_responses(struct conn *c)
 			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
 				break;
 			if (c->st == C_BUSY)
-				failed++;
+				stats.failed++;
 			conn_close(c);
 			return;
 		}
@@ -359,7 +278,7 @@ static void poll_once(int timeout_ms, bool keep_after_handshake)
 			socklen_t l = sizeof(err);
 			getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l);
 			if (err) {
-				failed++;
+				stats.failed++;
 				conn_close(c);
 				continue;
 			}
@@ -368,12 +287,12 @@ static void poll_once(int timeout_ms, bool keep_after_handshake)
 		if (c->st == C_HANDSHAKE) {
 			int r = handshake(c);
 			if (r < 0) {
-				failed++;
+				stats.failed++;
 				conn_close(c);
 			} else if (r > 0) {
 				if (!keep_after_handshake) {
-					ok++;
-					record(now_ns() - c->t0);
+					stats.ok++;
+					load_record(&stats, load_now_ns() - c->t0);
 					conn_close(c);
 				} else {
 					c->st = C_READY;
@@ -385,14 +304,6 @@ static void poll_once(int timeout_ms, bool keep_after_handshake)
 		if (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 			read_responses(c);
 	}
-}
-
-static bool loopback_only(const char *port)
-{
-	dst.sin_family = AF_INET;
-	dst.sin_port = htons((uint16_t)atoi(port));
-	inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
-	return atoi(port) > 0 && atoi(port) < 65536;
 }
 
 /* Open n connections (at most 200 handshaking at once); the number up. */
@@ -411,11 +322,11 @@ static int open_all(struct conn *cs, int n, uint64_t deadline)
 		}
 		while (started < n && pending < 200) {
 			if (!conn_open(&cs[started++]))
-				failed++;
+				stats.failed++;
 			else
 				pending++;
 		}
-		if ((started == n && pending == 0) || now_ns() > deadline)
+		if ((started == n && pending == 0) || load_now_ns() > deadline)
 			return up;
 		poll_once(50, true);
 	}
@@ -427,7 +338,7 @@ int main(int argc, char **argv)
 	uint64_t t0;
 	struct rlimit rl;
 
-	if (argc < 5 || !loopback_only(argv[2])) {
+	if (argc < 5 || !load_loopback(argv[2], &dst)) {
 		fprintf(stderr, "usage: tls_load hs PORT COUNT RATE | idle PORT CONNS HOLD_S |"
 				" reg|regudp PORT CONNS RATE SECONDS USERS   (127.0.0.1 only)\n");
 		return 2;
@@ -443,7 +354,7 @@ int main(int argc, char **argv)
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL); /* a self-signed test server */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	ep = epoll_create1(0);
-	t0 = now_ns();
+	t0 = load_now_ns();
 	if (!strcmp(mode, "hs")) {
 		int count = atoi(argv[3]);
 		double rate = atof(argv[4]);
@@ -452,23 +363,23 @@ int main(int argc, char **argv)
 		uint64_t deadline = t0 + (uint64_t)((count / rate + 30) * 1e9);
 		for (int i = 0; i < slots; i++)
 			cs[i].fd = -1;
-		while ((next < count || ok + failed < (unsigned long)next) && now_ns() < deadline) {
+		while ((next < count || stats.ok + stats.failed < (unsigned long)next) && load_now_ns() < deadline) {
 			uint64_t due = t0 + (uint64_t)(next / rate * 1e9);
-			while (next < count && now_ns() >= due) {
+			while (next < count && load_now_ns() >= due) {
 				int s;
 				for (s = 0; s < slots && cs[s].st != C_FREE; s++)
 					;
 				if (s == slots) {
-					skipped++;
+					stats.skipped++;
 				} else if (!conn_open(&cs[s])) {
-					failed++;
+					stats.failed++;
 				}
 				next++;
 				due = t0 + (uint64_t)(next / rate * 1e9);
 			}
 			poll_once(1, false);
 		}
-		result((double)(now_ns() - t0) / 1e9);
+		load_result(&stats, (double)(load_now_ns() - t0) / 1e9);
 		return 0;
 	}
 	if (!strcmp(mode, "idle")) {
@@ -480,10 +391,10 @@ int main(int argc, char **argv)
 		up = open_all(cs, n, t0 + 120000000000ull);
 		printf("READY %d\n", up);
 		fflush(stdout);
-		ok = (unsigned long)up;
-		for (uint64_t end = now_ns() + (uint64_t)(hold * 1e9); now_ns() < end;)
+		stats.ok = (unsigned long)up;
+		for (uint64_t end = load_now_ns() + (uint64_t)(hold * 1e9); load_now_ns() < end;)
 			poll_once(100, true);
-		result((double)(now_ns() - t0) / 1e9);
+		load_result(&stats, (double)(load_now_ns() - t0) / 1e9);
 		return 0;
 	}
 	if (!strcmp(mode, "regudp")) {
@@ -507,14 +418,13 @@ int main(int argc, char **argv)
 			cs[i].fd = -1;
 		up = open_all(cs, n, t0 + 120000000000ull);
 		fprintf(stderr, "tls_load: %d %s up\n", up, udp ? "sockets" : "connections");
-		ok = failed = 0;
-		nlat = 0;
-		start = now_ns();
+		load_reset(&stats);
+		start = load_now_ns();
 		deadline = start + (uint64_t)((secs + 10) * 1e9);
-		while (now_ns() < deadline) {
+		while (load_now_ns() < deadline) {
 			uint64_t due = start + (uint64_t)(next / rate * 1e9);
 			bool busy = false;
-			while (next < count && now_ns() >= due) {
+			while (next < count && load_now_ns() >= due) {
 				int k;
 				for (k = 0; k < n; k++) {
 					int ci = (rr + k) % n;
@@ -525,14 +435,14 @@ int main(int argc, char **argv)
 						 * so CSeq and nonce counts stay in order. */
 						int per = (nusers - ci + n - 1) / n;
 						c->st = C_BUSY;
-						c->t0 = now_ns();
+						c->t0 = load_now_ns();
 						c->tries = 0;
 						send_register(c, ci + n * (int)(c->cursor++ % (unsigned)(per > 0 ? per : 1)));
 						break;
 					}
 				}
 				if (k == n)
-					skipped++;
+					stats.skipped++;
 				rr = (rr + k + 1) % n;
 				next++;
 				due = start + (uint64_t)(next / rate * 1e9);
@@ -540,8 +450,8 @@ int main(int argc, char **argv)
 			for (int i = 0; i < n; i++) {
 				/* a datagram that got no answer: failed */
 				if (udp && cs[i].st == C_BUSY &&
-				    now_ns() - cs[i].t0 > 4000000000ull) {
-					failed++;
+				    load_now_ns() - cs[i].t0 > 4000000000ull) {
+					stats.failed++;
 					cs[i].st = C_READY;
 				}
 				busy = busy || cs[i].st == C_BUSY;
@@ -550,7 +460,7 @@ int main(int argc, char **argv)
 				break;
 			poll_once(1, true);
 		}
-		result((double)(now_ns() - start) / 1e9);
+		load_result(&stats, (double)(load_now_ns() - start) / 1e9);
 		return 0;
 	}
 	fprintf(stderr, "tls_load: unknown mode '%s'\n", mode);
