@@ -330,6 +330,13 @@ enum loc_result loc_restore(struct loc_table *t, const char *aor,
 	pthread_mutex_lock(&s->lock);
 	pp = find_aor(s, hash, aor, alen);
 	a = *pp;
+	for (struct loc_binding *o = a ? a->bindings : NULL; o; o = o->next) {
+		if (!strcmp(loc_contact(o), contact)) {
+			pthread_mutex_unlock(&s->lock);
+			free(b);
+			return LOC_OK; /* bound again since */
+		}
+	}
 	if (!a) {
 		a = calloc(1, sizeof(*a) + alen + 1);
 		if (!a) {
@@ -348,6 +355,41 @@ enum loc_result loc_restore(struct loc_table *t, const char *aor,
 	atomic_fetch_add(&t->nbindings, 1);
 	pthread_mutex_unlock(&s->lock);
 	return LOC_OK;
+}
+
+bool loc_unput(struct loc_table *t, const char *aor, const char *contact,
+	       const char *call_id, uint32_t cseq)
+{
+	size_t alen = strlen(aor);
+	struct loc_binding **bp, *b;
+	struct loc_aor **pp, *a;
+	struct loc_shard *s;
+	uint64_t hash;
+	bool found = false;
+
+	if (alen == 0 || alen > LOC_AOR_MAX)
+		return false;
+	s = shard_of(t, aor, alen, &hash);
+	pthread_mutex_lock(&s->lock);
+	pp = find_aor(s, hash, aor, alen);
+	a = *pp;
+	for (bp = a ? &a->bindings : NULL; bp && (b = *bp); bp = &b->next) {
+		if (b->cseq == cseq && !strcmp(loc_contact(b), contact) &&
+		    !strcmp(loc_callid(b), call_id)) {
+			*bp = b->next;
+			free(b);
+			a->nbindings--;
+			atomic_fetch_sub(&t->nbindings, 1);
+			found = true;
+			break;
+		}
+	}
+	if (a && !a->bindings) {
+		*pp = a->next;
+		free(a);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return found;
 }
 
 unsigned loc_lookup(struct loc_table *t, const char *aor, uint64_t now,

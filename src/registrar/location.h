@@ -109,12 +109,19 @@ enum loc_result {
 /* Apply a REGISTER (RFC 3261 10.3 steps 6 to 8) all or nothing. */
 enum loc_result loc_apply(struct loc_table *t, const struct loc_register *r);
 
-/* Insert a binding loaded from the store (at start). */
+/* Insert a binding loaded from the store (at start), or put back one that
+ * a REGISTER which could not be saved removed: nothing is done when aor
+ * already has a binding with this contact (LOC_OK). */
 enum loc_result loc_restore(struct loc_table *t, const char *aor,
 			    const char *contact, const char *path,
 			    const char *call_id, uint32_t cseq,
 			    uint64_t expires, uint16_t q,
 			    const struct vs_flow *flow);
+
+/* Remove the binding of aor with exactly this contact, Call-ID and CSeq
+ * (one a REGISTER that could not be saved made); true when found. */
+bool loc_unput(struct loc_table *t, const char *aor, const char *contact,
+	       const char *call_id, uint32_t cseq);
 
 /*
  * Copy the live bindings of aor, highest q first, into out (at most max).

@@ -22,6 +22,7 @@ struct reg_op {
 	uint32_t cseq;
 	uint64_t expires;
 	char peer[VS_IPSTR_MAX];
+	struct vs_flow flow; /* the binding's, to put it back (reg_batch_undo) */
 	const char *aor, *contact, *path, *call_id; /* into data */
 	char data[];
 };
@@ -45,7 +46,7 @@ void reg_batch_add(void *batch, enum loc_op_kind kind, const char *aor,
 	struct reg_batch *b = batch;
 	size_t al = strlen(aor) + 1;
 	size_t cl = lb->contact_len + 1u, pl = lb->path_len + 1u,
-	       il = kind == LOC_OP_PUT ? lb->callid_len + 1u : 1u;
+	       il = lb->callid_len + 1u;
 	struct reg_op *op;
 	char *p;
 
@@ -63,6 +64,7 @@ void reg_batch_add(void *batch, enum loc_op_kind kind, const char *aor,
 	op->cseq = lb->cseq;
 	op->expires = lb->expires;
 	op->port = vs_sa_port(&lb->flow.peer);
+	op->flow = lb->flow;
 	if (!vs_sa_ip_str(&lb->flow.peer, op->peer, sizeof(op->peer)))
 		op->peer[0] = 0;
 	p = op->data;
@@ -72,10 +74,7 @@ void reg_batch_add(void *batch, enum loc_op_kind kind, const char *aor,
 	p += cl;
 	op->path = memcpy(p, loc_path(lb), pl);
 	p += pl;
-	if (kind == LOC_OP_PUT)
-		op->call_id = memcpy(p, loc_callid(lb), il);
-	else
-		op->call_id = memcpy(p, "", 1);
+	op->call_id = memcpy(p, loc_callid(lb), il);
 	*b->ops_tail = op;
 	b->ops_tail = &op->next;
 	b->nops++;
@@ -88,6 +87,31 @@ void reg_batch_add(void *batch, enum loc_op_kind kind, const char *aor,
 bool reg_batch_failed(const struct reg_batch *b)
 {
 	return b->result == -1;
+}
+
+void reg_batch_undo(const struct reg_batch *b, struct loc_table *t)
+{
+	const struct reg_op *stack[64], **ops = stack;
+	unsigned n = 0;
+
+	if (b->nops > sizeof(stack) / sizeof(stack[0])) {
+		ops = malloc(b->nops * sizeof(*ops));
+		if (!ops)
+			return; /* the change stays; the next REGISTER corrects it */
+	}
+	for (const struct reg_op *op = b->ops; op && n < b->nops; op = op->next)
+		ops[n++] = op;
+	/* Last change first: a refresh is DEL(old), PUT(new). */
+	while (n--) {
+		const struct reg_op *op = ops[n];
+		if (op->kind == LOC_OP_PUT)
+			loc_unput(t, op->aor, op->contact, op->call_id, op->cseq);
+		else
+			(void)loc_restore(t, op->aor, op->contact, op->path, op->call_id,
+					  op->cseq, op->expires, op->q, &op->flow);
+	}
+	if (ops != stack)
+		free(ops);
 }
 
 void reg_batch_clear(struct reg_batch *b)
@@ -146,13 +170,44 @@ static void finish(struct reg_batch *b, int result)
 	}
 }
 
+/* Write a list of batches in one SQLite transaction: 0 or EIO (nothing
+ * of the list is written then; why says what SQLite said). */
+static int write_group(struct vs_store *st, struct reg_batch *list, char *why, size_t whylen)
+{
+	int result = 0;
+
+	if (vs_store_begin(st))
+		return EIO;
+	for (struct reg_batch *b = list; b && !result; b = b->next) {
+		if (b->apply) {
+			result = b->apply(st, b) ? EIO : 0;
+			continue;
+		}
+		for (struct reg_op *op = b->ops; op && !result; op = op->next)
+			result = apply(st, op) ? EIO : 0;
+	}
+	if (result || vs_store_commit(st)) {
+		result = EIO;
+		snprintf(why, whylen, "%s", vs_store_errmsg(st));
+		vs_store_rollback(st);
+	}
+	return result;
+}
+
+static void write_failed(struct reg_writer *w, const char *why)
+{
+	w->errors++;
+	vs_log_limited(VS_LOG_ERR, "store-write", "registrations could not be saved: %s", why);
+}
+
 static void *writer_main(void *arg)
 {
 	struct reg_writer *w = arg;
 
 	for (;;) {
 		struct reg_batch *list;
-		int result = 0;
+		char why[256];
+		int result;
 
 		pthread_mutex_lock(&w->lock);
 		while (!w->head && !w->stop)
@@ -163,29 +218,23 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&w->lock);
 		if (!list)
 			break; /* stopping and drained */
-		if (vs_store_begin(w->st)) {
-			result = EIO;
-		} else {
-			for (struct reg_batch *b = list; b && !result; b = b->next) {
-				if (b->apply) {
-					result = b->apply(w->st, b) ? EIO : 0;
-					continue;
-				}
-				for (struct reg_op *op = b->ops; op && !result;
-				     op = op->next)
-					result = apply(w->st, op) ? EIO : 0;
+		result = write_group(w->st, list, why, sizeof(why));
+		if (result && list->next) {
+			/* One batch may be what failed: write each alone, so
+			 * that only those that cannot be saved fail. */
+			while (list) {
+				struct reg_batch *b = list;
+				list = b->next;
+				b->next = NULL;
+				int r = write_group(w->st, b, why, sizeof(why));
+				if (r)
+					write_failed(w, why);
+				finish(b, r);
 			}
-			if (result || vs_store_commit(w->st)) {
-				result = EIO;
-				vs_store_rollback(w->st);
-			}
+			continue;
 		}
-		if (result) {
-			w->errors++;
-			vs_log_limited(VS_LOG_ERR, "store-write",
-				       "registrations could not be saved: %s",
-				       vs_store_errmsg(w->st));
-		}
+		if (result)
+			write_failed(w, why);
 		finish(list, result);
 	}
 	return NULL;

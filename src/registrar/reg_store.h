@@ -6,7 +6,9 @@
  * (group commit) and then calls each batch's done(), which hands the
  * result back to the worker that sends the 200 OK.  So a client is told
  * "registered" only once its binding is in the WAL file and survives a
- * kill -9.
+ * kill -9.  When a group cannot be committed, each of its batches is
+ * written alone; one that still fails is answered 500 and its change is
+ * taken back from memory (reg_batch_undo).
  */
 #ifndef VS_REGISTRAR_REG_STORE_H
 #define VS_REGISTRAR_REG_STORE_H
@@ -39,6 +41,14 @@ void reg_batch_add(void *batch, enum loc_op_kind kind, const char *aor,
 		   const struct loc_binding *b);
 /* True when some change could not be recorded (out of memory). */
 bool reg_batch_failed(const struct reg_batch *b);
+/*
+ * Take back in t what a batch that could not be saved changed (the done
+ * callback of a batch whose result is not 0, before reg_batch_clear): a
+ * binding it saved is removed unless a later REGISTER changed it since,
+ * one it removed or replaced is put back unless its contact is bound
+ * again.  So memory, the store and the 500 the client got agree.
+ */
+void reg_batch_undo(const struct reg_batch *b, struct loc_table *t);
 /* Free the ops (the done callback calls this before freeing its batch). */
 void reg_batch_clear(struct reg_batch *b);
 

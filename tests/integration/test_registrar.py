@@ -5,7 +5,8 @@ algorithm, wrong passwords and unknown users answered alike, nonce-count
 replay, stale nonces, the identity binding (403), expiry rules (423,
 clamping), several contacts and the cap, Contact: *, CSeq ordering,
 retransmissions absorbed by the server transaction, TCP, Path, and
-bindings that survive kill -9 while expired ones do not.  Ports 5130-5131."""
+bindings that survive kill -9 while expired ones do not, and a binding the
+store refuses answered 500 and not kept in memory.  Ports 5130-5131."""
 import base64
 import hashlib
 import hmac
@@ -225,6 +226,34 @@ try:
     c.check("bob's expired binding is gone, the live ones are back",
             status(q) == 200 and not any("7020" in x for x in contacts(q)) and
             any("7010" in x for x in contacts(q)), q)
+    # A registration the store refuses (SQLite itself, by a trigger on
+    # bob's bindings): 500, and the binding is not kept in memory either,
+    # so calls do not reach a phone that was told it is not registered.
+    import sqlite3
+    db = sqlite3.connect(os.path.join(d.state, "voipshield.db"))
+    db.execute("CREATE TRIGGER refuse_bob BEFORE INSERT ON bindings "
+               "WHEN NEW.aor = 'bob@example.test' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    db.commit()
+    r = reg_with(UA("127.0.0.1", PORT), "bob", "bob-secret-22", contact="<sip:bob@127.0.0.1:7040>",
+                 expires=60)
+    c.check("a binding the store refuses gets 500", status(r) == 500, r)
+    q = reg_with(UA("127.0.0.1", PORT), "bob", "bob-secret-22", contact="")
+    c.check("... and is not kept in memory: bob's bindings are as before",
+            status(q) == 200 and not any("7040" in x for x in contacts(q)) and
+            any("7010" in x for x in contacts(q)), q)
+    first = contacts(reg_with(UA("127.0.0.1", PORT), "alice", "alice-secret-1", contact=""))[0]
+    r = reg_with(UA("127.0.0.1", PORT), "alice", "alice-secret-1", contact=first.split(">")[0] + ">",
+                 expires=60)
+    c.check("other users still register while bob's are refused", status(r) == 200, r)
+    db.execute("DROP TRIGGER refuse_bob")
+    db.commit()
+    db.close()
+    r = reg_with(UA("127.0.0.1", PORT), "bob", "bob-secret-22", contact="<sip:bob@127.0.0.1:7040>",
+                 expires=60)
+    c.check("once the store takes it again, the same REGISTER gets 200",
+            status(r) == 200 and any("7040" in x for x in contacts(r)), r)
+    c.check("the refused write is counted (registrar.store_errors)",
+            d.stats().get("registrar.store_errors", 0) >= 1, d.stats())
     st = d.stats()
     c.check("counters: challenges, failures, replays, saves",
             st.get("auth.challenges", 0) >= 1 and st.get("registrar.bindings_saved", 0) >= 0, st)
