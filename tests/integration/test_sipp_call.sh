@@ -10,14 +10,18 @@
 # must have forwarded the requests.  Then the same again with 3% of the
 # packets lost on each side (sipp -lost): retransmissions (SIPp's and the
 # daemon's transactions) must still complete every call.  The media relay
-# is on (media.enabled): every call's SDP is anchored on it.  Last, 1,000
+# is on (media.enabled): every call's SDP is anchored on it.  Then 1,000
 # calls at 100 calls/s through a relay with room for only 50 sessions: all
 # must succeed, each must have had its relay session, and afterwards no
-# session and no port may be left (no leak).  At the end the daemon must be
-# free of sanitizer reports and stop on SIGTERM with 0.
+# session and no port may be left (no leak).  Then SIPp pairs for the rest
+# of a call's endings: CANCEL before the answer (sipp/uac_cancel.xml,
+# uas_cancel.xml: 180, CANCEL, 200, 487, ACK), a busy callee (486 and its
+# ACK) and a call to an upstream route (a SIPp trunk on 127.0.0.3:5143 for
+# numbers starting with 9).  At the end the daemon must be free of
+# sanitizer reports and stop on SIGTERM with 0.
 #
-# Loopback only: daemon on port 5140, callee 5141, caller 5142, relay
-# ports 44000-44199.
+# Loopback only: daemon on port 5140, callee 5141, caller 5142, trunk
+# 127.0.0.3:5143, relay ports 44000-44199.
 # Needs sipp (Debian package sip-tester) and python3; exits 77 without.
 set -eu
 
@@ -66,6 +70,8 @@ listen = ( { address = "127.0.0.1"; port = $PORT; transports = [ "udp", "tcp" ];
 # SIPp 3.6 computes MD5 digests only: offer MD5 first.
 auth = { algorithms = [ "MD5", "SHA-256" ]; };
 media = { enabled = true; port_min = 44000; port_max = 44199; max_sessions = 50; };
+# A trunk (a SIPp callee) for numbers starting with 9.
+upstream = { routes = ( { prefix = "9"; address = "127.0.0.3"; port = 5143; } ); };
 CONFEND
 
 printf 'alice-secret-1\n' | "$VS_BIN" -c "$CONF" user add alice >/dev/null ||
@@ -112,7 +118,7 @@ run_calls() {
 	sleep 0.5
 	rc=0
 	(cd "$TMP" && timeout 90 sipp "127.0.0.1:$PORT" -sf "$HERE/sipp/uac_auth.xml" \
-		-s bob -m $n -r $rate -l 40 -lost "$loss" -timeout 60s \
+		-s bob -key target "127.0.0.1:$PORT" -m $n -r $rate -l 40 -lost "$loss" -timeout 60s \
 		-timeout_error -nostdin -i 127.0.0.1 -p 5142 \
 		-trace_stat -stf "$TMP/uac$loss.csv" -fd 1 \
 		-trace_err -error_file "$TMP/uac$loss.err" \
@@ -164,6 +170,44 @@ if [ "$created" -ne 1000 ] || [ "$(media active_sessions)" != 0 ] ||
 	echo "FAIL: expected a relay session per call and none, and no port, left after"
 	STATUS=1
 fi
+
+# NAME UAS_SCENARIO UAC_SCENARIO SERVICE UAS_ADDRESS UAS_PORT [KEYS...]:
+# $CALLS calls, every one must end as the two scenarios say.
+run_pair() {
+	name=$1 uas=$2 uac=$3 service=$4 uas_ip=$5 uas_port=$6
+	shift 6
+	(cd "$TMP" && exec timeout 90 sipp -sf "$HERE/sipp/$uas" -m $CALLS \
+		-i "$uas_ip" -p "$uas_port" -nostdin \
+		-trace_err -error_file "$TMP/uas-$name.err" \
+		</dev/null >"$TMP/uas-$name.log" 2>&1) &
+	UAS=$!
+	sleep 0.5
+	rc=0
+	(cd "$TMP" && timeout 90 sipp "127.0.0.1:$PORT" -sf "$HERE/sipp/$uac" \
+		-s "$service" "$@" -m $CALLS -r $RATE -l 40 -timeout 60s \
+		-timeout_error -nostdin -i 127.0.0.1 -p 5142 \
+		-trace_stat -stf "$TMP/uac-$name.csv" -fd 1 \
+		-trace_err -error_file "$TMP/uac-$name.err" \
+		</dev/null >"$TMP/uac-$name.log" 2>&1) || rc=$?
+	urc=0
+	wait "$UAS" || urc=$?
+	UAS=
+	ok=$(stat_col "$TMP/uac-$name.csv" 'SuccessfulCall(C)' 2>/dev/null || echo '?')
+	failed=$(stat_col "$TMP/uac-$name.csv" 'FailedCall(C)' 2>/dev/null || echo '?')
+	echo "$name: caller exit $rc, successful $ok, failed $failed; callee exit $urc"
+	if [ "$rc" -ne 0 ] || [ "$ok" != "$CALLS" ] || [ "$failed" != 0 ] || [ "$urc" -ne 0 ]; then
+		echo "FAIL: $name: expected $CALLS successful calls and exit 0 on both sides"
+		tail -n 20 "$TMP/uac-$name.log"
+		if [ -s "$TMP/uac-$name.err" ]; then head -n 60 "$TMP/uac-$name.err"; fi
+		if [ -s "$TMP/uas-$name.err" ]; then head -n 60 "$TMP/uas-$name.err"; fi
+		STATUS=1
+	fi
+}
+
+# CANCEL before the answer, a busy callee, and a call to the trunk.
+run_pair cancel uas_cancel.xml uac_cancel.xml bob 127.0.0.1 5141
+run_pair busy uas_busy.xml uac_busy.xml bob 127.0.0.1 5141
+run_pair route uas_rr.xml uac_auth.xml 9001 127.0.0.3 5143 -key target trunk.example
 
 vs_stop_daemon
 echo "daemon exit status $DRC"
