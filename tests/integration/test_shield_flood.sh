@@ -113,7 +113,7 @@ PIDS="$PIDS $F1 $F2"
 sleep 1
 rc=0
 (cd "$TMP" && timeout 120 sipp "127.0.0.1:$PORT" -sf "$HERE/sipp/uac_auth.xml" \
-	-s bob -m $CALLS -r $RATE -l 20 -timeout 100s -timeout_error -nostdin \
+	-s bob -key target "127.0.0.1:$PORT" -m $CALLS -r $RATE -l 20 -timeout 100s -timeout_error -nostdin \
 	-i 127.0.0.2 -p 5252 -trace_stat -stf "$TMP/uac.csv" -fd 1 \
 	-trace_err -error_file "$TMP/uac.err" \
 	</dev/null >"$TMP/uac.log" 2>&1) || rc=$?
