@@ -283,37 +283,27 @@ static void send_invite(struct caller *c, unsigned cseq, const char *nonce)
 		c->call_id, cseq, name, port, auth));
 }
 
-/* ACK: for a non-2xx (hop by hop: the INVITE's branch and To) or for the
- * 2xx (end to end: a new branch, the route set, the callee's target). */
-static void send_ack(struct caller *c, unsigned cseq, const char *to, size_t tl, bool for_2xx)
+/*
+ * ACK or BYE.  In the dialog (the ACK for the 2xx, the BYE): a new branch,
+ * the route set and the callee's target, To with the callee's tag.  The
+ * ACK for an error response is hop by hop: the INVITE's branch and the
+ * To of that response.
+ */
+static void send_no_body(struct caller *c, const char *method, unsigned cseq, bool in_dialog,
+			 const char *to, size_t tl)
 {
 	char name[16], pw[64];
 	int port = local_port(c->fd);
 
 	user_of(c, name, pw);
 	caller_send(c, (size_t)snprintf(out, sizeof(out),
-		"ACK %s SIP/2.0\r\n"
+		"%s %s SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%x-%u-%u%s;rport\r\n%s"
 		"From: <sip:%s@%s>;tag=f%u\r\nTo: %.*s\r\n"
-		"Call-ID: %s\r\nCSeq: %u ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-		for_2xx ? c->target : "sip:uas@" LOAD_REALM, port, (unsigned)getpid(), c->call, cseq,
-		for_2xx ? "a" : "", for_2xx ? c->route : "", name, LOAD_REALM, c->call, (int)tl, to,
-		c->call_id, cseq));
-}
-
-static void send_bye(struct caller *c)
-{
-	char name[16], pw[64];
-	int port = local_port(c->fd);
-
-	user_of(c, name, pw);
-	caller_send(c, (size_t)snprintf(out, sizeof(out),
-		"BYE %s SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%x-%u-3;rport\r\n%s"
-		"From: <sip:%s@%s>;tag=f%u\r\nTo: %s\r\n"
-		"Call-ID: %s\r\nCSeq: 3 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-		c->target, port, (unsigned)getpid(), c->call, c->route, name, LOAD_REALM, c->call, c->to,
-		c->call_id));
+		"Call-ID: %s\r\nCSeq: %u %s\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+		method, in_dialog ? c->target : "sip:uas@" LOAD_REALM, port, (unsigned)getpid(),
+		c->call, cseq, in_dialog ? method : "", in_dialog ? c->route : "", name, LOAD_REALM,
+		c->call, (int)tl, to, c->call_id, cseq, method));
 }
 
 /* The route set of a 2xx: its Record-Route entries, last first. */
@@ -382,7 +372,7 @@ static void caller_response(struct caller *c, const char *msg, size_t len)
 		return;
 	if (cseq == 1) { /* the first INVITE: 407 */
 		char nonce[200];
-		send_ack(c, 1, to, tl, false);
+		send_no_body(c, "ACK", 1, false, to, tl);
 		if (c->st != INVITE1)
 			return; /* a retransmitted 407 */
 		if (code == 407 &&
@@ -394,7 +384,7 @@ static void caller_response(struct caller *c, const char *msg, size_t len)
 		}
 	} else if (cseq == 2) { /* the INVITE with credentials */
 		if (code >= 300) {
-			send_ack(c, 2, to, tl, false);
+			send_no_body(c, "ACK", 2, false, to, tl);
 			if (c->st == INVITE2)
 				call_failed(c, code);
 			return;
@@ -407,10 +397,10 @@ static void caller_response(struct caller *c, const char *msg, size_t len)
 			call_failed(c, 2);
 			return;
 		}
-		send_ack(c, 2, c->to, strlen(c->to), true);
+		send_no_body(c, "ACK", 2, true, c->to, strlen(c->to));
 		if (c->st == INVITE2) {
 			c->st = BYE;
-			send_bye(c);
+			send_no_body(c, "BYE", 3, true, c->to, strlen(c->to));
 		}
 	} else if (cseq == 3 && c->st == BYE) {
 		if (code == 200) {
@@ -519,9 +509,7 @@ int main(int argc, char **argv)
 				int ci = (rr + k) % n;
 				struct caller *c = &cs[ci];
 				if (c->st == IDLE) {
-					/* caller ci's users: ci, ci + n, ... */
-					int per = (nusers - ci + n - 1) / n;
-					c->user = ci + n * (int)(c->cursor++ % (unsigned)(per > 0 ? per : 1));
+					c->user = load_slot_user(ci, n, nusers, &c->cursor);
 					caller_start(c, ++calls);
 					break;
 				}

@@ -53,6 +53,13 @@ void load_result(struct load_stats *s, double elapsed_s)
 	fflush(stdout);
 }
 
+int load_slot_user(int slot, int nslots, int nusers, unsigned *cursor)
+{
+	int per = (nusers - slot + nslots - 1) / nslots;
+
+	return slot + nslots * (int)((*cursor)++ % (unsigned)(per > 0 ? per : 1));
+}
+
 bool load_loopback(const char *port, struct sockaddr_in *sa)
 {
 	int p = atoi(port);

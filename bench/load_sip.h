@@ -29,6 +29,14 @@ void load_reset(struct load_stats *s);
 /* Prints "RESULT ok=N fail=N skipped=N elapsed_s=X p50_us=X p99_us=X". */
 void load_result(struct load_stats *s, double elapsed_s);
 
+/*
+ * Slot slot of nslots (a socket or connection) serves users slot,
+ * slot + nslots, ... in turn, one transaction at a time, so that each
+ * user's CSeq and nonce-count stay in order: the next one (cursor is the
+ * slot's own counter).
+ */
+int load_slot_user(int slot, int nslots, int nusers, unsigned *cursor);
+
 /* 127.0.0.1:port in *sa; false when port is not a port number. */
 bool load_loopback(const char *port, struct sockaddr_in *sa);
 

@@ -430,14 +430,10 @@ int main(int argc, char **argv)
 					int ci = (rr + k) % n;
 					struct conn *c = &cs[ci];
 					if (c->st == C_READY) {
-						/* The users of connection ci are ci, ci + n,
-						 * ...: one transaction per user at a time,
-						 * so CSeq and nonce counts stay in order. */
-						int per = (nusers - ci + n - 1) / n;
 						c->st = C_BUSY;
 						c->t0 = load_now_ns();
 						c->tries = 0;
-						send_register(c, ci + n * (int)(c->cursor++ % (unsigned)(per > 0 ? per : 1)));
+						send_register(c, load_slot_user(ci, n, nusers, &c->cursor));
 						break;
 					}
 				}

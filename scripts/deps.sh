@@ -8,7 +8,7 @@
 set -eu
 
 build="gcc clang make cmake pkg-config openssl libconfig-dev libsqlite3-dev libcmocka-dev libssl-dev libnftables-dev libclang-rt-14-dev"
-test="$build libsrtp2-dev sip-tester baresip-core sipvicious iproute2 nftables python3 procps sqlite3 tshark"
+test="$build libsrtp2-dev sip-tester baresip-core sipvicious iproute2 nftables python3 procps sqlite3 tshark dnsmasq-base"
 bench="$test kamailio kamailio-sqlite-modules kamailio-tls-modules valgrind rtpengine-daemon"
 fuzz="$build"
 

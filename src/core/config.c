@@ -11,6 +11,8 @@
 #include "auth/digest.h"
 #include "core/config_int.h"
 #include "transport/addr.h"
+#include "transport/dns.h"
+#include "transport/route_dns.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -596,6 +598,11 @@ bool vs_config_trusted(const struct vs_config *cfg,
 	/* The PBXs and trunks we route to may send us calls. */
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		struct vs_sockaddr r;
+		if (cfg->routes[i].named) {
+			if (route_dns_has_ip(cfg->routes[i].dns, sa))
+				return true;
+			continue;
+		}
 		memcpy(&r.u, &cfg->routes[i].sa, cfg->routes[i].salen);
 		r.len = cfg->routes[i].salen;
 		if (vs_sa_ip_eq(&r, sa))
@@ -718,11 +725,11 @@ static void load_route(struct loader *ld, const config_setting_t *r,
 	get_string(ld, r, "domain", out->domain, sizeof(out->domain));
 	get_string(ld, r, "address", out->address, sizeof(out->address));
 	get_uint(ld, r, "port", 1, 65535, &port);
+	out->port_set = config_setting_get_member(r, "port") != NULL;
 	get_string(ld, r, "transport", tp, sizeof(tp));
 	get_string(ld, r, "tls_name", out->tls_name, sizeof(out->tls_name));
 	out->tls_verify = true;
 	get_bool(ld, r, "tls_verify", &out->tls_verify);
-	out->port = (uint16_t)port;
 	if (ld->failed)
 		return;
 	if (!strcmp(tp, "udp"))
@@ -734,6 +741,8 @@ static void load_route(struct loader *ld, const config_setting_t *r,
 	else
 		error_at(ld, config_setting_get_member(r, "transport"),
 			 "route transport '%s' is not udp, tcp or tls", tp);
+	/* RFC 3263 4.2: 5061 for TLS, 5060 otherwise. */
+	out->port = (uint16_t)(out->port_set ? port : out->transport == VS_TP_TLS ? 5061 : 5060);
 	if (out->transport != VS_TP_TLS &&
 	    config_setting_get_member(r, "tls_name"))
 		error_at(ld, config_setting_get_member(r, "tls_name"),
@@ -756,11 +765,15 @@ static void load_route(struct loader *ld, const config_setting_t *r,
 		v6->sin6_family = AF_INET6;
 		v6->sin6_port = htons(out->port);
 		out->salen = sizeof(*v6);
+	} else if (dns_is_hostname(out->address)) {
+		out->named = true; /* resolved by the resolver thread */
+		if (!out->port_set)
+			out->port = 0;
 	} else {
 		error_at(ld, config_setting_get_member(r, "address")
 				     ? config_setting_get_member(r, "address")
 				     : r,
-			 "route needs an 'address': an IPv4 or IPv6 address (host names are not resolved)");
+			 "route needs an 'address': an IPv4 or IPv6 address, or a host name (resolved by DNS, RFC 3263)");
 	}
 }
 
@@ -799,8 +812,11 @@ static void load_upstream(struct loader *ld, const config_t *c,
 					error_at(ld, config_setting_get_elem(l, (unsigned)i),
 						 "route name '%s' is used twice (also at line %d)",
 						 r->name, cfg->routes[j].line);
-			if (!ld->failed && !has_listener(cfg, r->transport,
-							 r->sa.ss_family))
+			r->v4 = has_listener(cfg, r->transport, AF_INET);
+			r->v6 = has_listener(cfg, r->transport, AF_INET6);
+			if (!ld->failed && (r->named ? !r->v4 && !r->v6
+						     : !has_listener(cfg, r->transport,
+								     r->sa.ss_family)))
 				error_at(ld, config_setting_get_elem(l, (unsigned)i),
 					 "a route over %s needs a listener with that transport and address family (our Via and Record-Route name it)",
 					 r->transport == VS_TP_TLS ? "tls" : r->transport == VS_TP_TCP ? "tcp" : "udp");

@@ -72,13 +72,17 @@ struct vs_route {
 	char name[32];	  /* for zone route lists; "" = unnamed */
 	char prefix[32];  /* on the Request-URI user part; "" = any */
 	char domain[256]; /* Request-URI host; "" = any */
-	char address[64];
+	char address[254]; /* an IP address or a host name (RFC 3263) */
 	uint16_t port;
+	bool port_set;	    /* configured (else SRV first for a name) */
+	bool named;	    /* address is a host name, resolved by DNS */
+	bool v4, v6;	    /* a listener of its transport has this family */
+	unsigned dns;	    /* named: its entry in route_dns.h (1-based) */
 	unsigned transport; /* one VS_TP_* bit */
 	char tls_name[256]; /* tls: the identity its certificate must carry
 			       (RFC 5922); default the address */
 	bool tls_verify;    /* tls: verify the chain (false: lab only) */
-	struct sockaddr_storage sa;
+	struct sockaddr_storage sa; /* an IP address route: its address */
 	socklen_t salen;
 	int line;
 };

@@ -74,6 +74,8 @@
 	X(PROXY_CANCELLED, "proxy.branches_cancelled")                         \
 	X(PROXY_LOOP, "proxy.loops")                                           \
 	X(PROXY_NO_ROUTE, "proxy.no_route")                                    \
+	X(PROXY_ROUTE_UNRESOLVED, "proxy.route_unresolved")                    \
+	X(PROXY_ROUTE_FAILOVER, "proxy.route_failover")                        \
 	X(PROXY_SIPS_NO_TLS, "proxy.sips_without_tls")                         \
 	X(MEDIA_SESSIONS, "media.sessions_created")                            \
 	X(MEDIA_BAD_SDP, "media.bad_sdp")                                      \

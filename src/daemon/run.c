@@ -6,6 +6,8 @@
  * and only then the worker threads, so that no thread ever runs as root.
  */
 #include "daemon/run.h"
+#include "daemon/resolver.h"
+#include "transport/route_dns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -366,6 +368,14 @@ static int reload(struct run *r, char *msg, size_t msglen)
 		free(next);
 		return -1;
 	}
+	/* Route host names: an entry each, kept from the running
+	 * configuration when the name, port and transport are the same. */
+	if (route_dns_attach(next)) {
+		snprintf(msg, msglen, "reload refused, keeping the running configuration: too many route host names changed since the last restart; restart to apply");
+		tls_free_all(next_tls, next_client);
+		free(next);
+		return -1;
+	}
 	struct tls_server *old_tls[VS_CONFIG_MAX_LISTENERS];
 	struct tls_client *old_client;
 	if (r->force_syslog)
@@ -383,6 +393,7 @@ static int reload(struct run *r, char *msg, size_t msglen)
 	pthread_mutex_unlock(&r->d.cfg_lock);
 	r->cfg = next;
 	vs_daemon_shield_reload(&r->d, next);
+	vs_resolver_wake(r->d.resolver); /* new names are looked up now */
 	for (unsigned w = 0; w < r->d.nworkers; w++)
 		vs_worker_wake(&r->d.workers[w]);
 	/* Free the old configuration once every worker has let go of it. */
@@ -396,6 +407,7 @@ static int reload(struct run *r, char *msg, size_t msglen)
 		}
 		if (done == r->d.nworkers) {
 			free(old);
+			route_dns_retain_only(next); /* names no route uses now */
 			/* No worker starts a handshake with these any more;
 			 * sessions made with them hold their own reference. */
 			tls_free_all(old_tls, old_client);
@@ -634,6 +646,7 @@ int vs_run(const char *config_path, bool daemonize)
 		free(r.cfg);
 		return 2;
 	}
+	(void)route_dns_attach(r.cfg); /* 64 routes fit: the table holds 128 */
 	r.force_syslog = daemonize;
 	if (daemonize && !r.cfg->log.syslog) {
 		fprintf(stderr, "voipshield: --daemon: logging to syslog instead of stderr\n");

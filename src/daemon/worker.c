@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "daemon/resolver.h"
 #include "proxy/proxy_media.h"
+#include "transport/route_dns.h"
 #include "store/store.h"
 
 /* How long a stopping worker waits for queued TCP output to leave. */
@@ -113,8 +115,9 @@ static struct tcp_conn *connect_to(struct vs_worker *w,
 			continue;
 		memcpy(&a.u, &r->sa, r->salen);
 		a.len = r->salen;
-		if (vs_sa_ip_eq(&a, &flow->peer) &&
-		    vs_sa_port(&a) == vs_sa_port(&flow->peer)) {
+		if (r->named ? route_dns_has(r->dns, &flow->peer)
+			     : vs_sa_ip_eq(&a, &flow->peer) &&
+				       vs_sa_port(&a) == vs_sa_port(&flow->peer)) {
 			tp.name = r->tls_name;
 			tp.verify = r->tls_verify;
 			break;
@@ -386,6 +389,10 @@ int vs_daemon_services_start(struct vs_daemon *d, const struct vs_config *cfg,
 	/* The shield first: it opens the events file the relay reports to. */
 	if (vs_daemon_shield_start(d, cfg, err, errlen))
 		return -1;
+	/* Route host names: looked up before the first call (at most 5 s),
+	 * then kept fresh by their own thread. */
+	if (vs_resolver_start(&d->resolver, 5000, err, errlen))
+		return -1;
 	if (cfg->media_enabled) {
 		struct relay_conf rc = {(uint16_t)cfg->media_port_min,
 					(uint16_t)cfg->media_port_max,
@@ -411,6 +418,8 @@ int vs_daemon_services_start(struct vs_daemon *d, const struct vs_config *cfg,
 
 void vs_daemon_services_stop(struct vs_daemon *d)
 {
+	vs_resolver_stop(d->resolver);
+	d->resolver = NULL;
 	reg_writer_stop(d->writer);
 	d->writer = NULL;
 	media_relay_stop(d->media);

@@ -89,6 +89,7 @@ struct vs_daemon {
 	struct auth_nc_table nc;
 	struct tcp_alias_table aliases;
 	struct reg_writer *writer;
+	struct vs_resolver *resolver; /* route host names (resolver.h) */
 	uint8_t secret[AUTH_SECRET_LEN];
 	struct sip_services svc;
 	struct shield shield;

@@ -30,6 +30,7 @@
 #include "shield/policy.h"
 #include "registrar/registrar.h"
 #include "store/store.h"
+#include "transport/route_dns.h"
 
 #define PROXY_MAX_BRANCHES 8
 #define PROXY_MAX_ROUTES 16
@@ -40,6 +41,14 @@
 
 struct proxy_ctx;
 
+/* A branch to an upstream route found by DNS: the addresses already
+ * tried, so that a failed one is followed by the next (RFC 3263 4.3). */
+struct proxy_failover {
+	unsigned dns; /* the route's entry in route_dns.h */
+	unsigned ntried;
+	struct vs_sockaddr tried[DNS_MAX_ADDRS];
+};
+
 struct proxy_branch {
 	struct proxy_ctx *ctx;
 	struct sip_tsx *t;   /* client transaction, while it lives */
@@ -47,6 +56,7 @@ struct proxy_branch {
 	bool done;	     /* final response or timeout */
 	bool cancel_pending; /* cancel once a provisional response comes */
 	bool cancelled;
+	struct proxy_failover *failover; /* NULL unless a DNS route */
 };
 
 struct proxy_ctx {
@@ -132,12 +142,12 @@ static const char *tp_name(unsigned tp)
 
 /* The listener a route is reached through, as local_addr picks it (the
  * first of its transport and address family): its zone is the route's. */
-static uint8_t route_listener(const struct vs_config *cfg,
-			      const struct vs_route *r)
+static uint8_t route_listener(const struct vs_config *cfg, unsigned transport,
+			      int family)
 {
 	for (size_t i = 0; i < cfg->nlisten && i < VS_FLOW_NO_LISTENER; i++)
-		if ((cfg->listen[i].transports & r->transport) &&
-		    cfg->listen[i].sa.ss_family == r->sa.ss_family)
+		if ((cfg->listen[i].transports & transport) &&
+		    cfg->listen[i].sa.ss_family == family)
 			return (uint8_t)i;
 	return VS_FLOW_NO_LISTENER;
 }
@@ -332,6 +342,8 @@ static void ctx_unref(struct proxy_ctx *ctx)
 			ctx->st->user = NULL;
 		sip_tsx_put(ctx->st);
 	}
+	for (unsigned i = 0; i < ctx->nbranches; i++)
+		free(ctx->br[i].failover);
 	free(ctx->best);
 	free(ctx->req);
 	free(ctx);
@@ -418,6 +430,82 @@ static int status_class_rank(uint16_t s)
 
 /* --- client transaction callbacks ------------------------------------- */
 
+static const struct sip_tsx_tu branch_tu;
+static void new_branch_id(const struct sip_server *srv, char out[40]);
+
+/*
+ * RFC 3263 4.3: the request to one address of an upstream route's host
+ * name failed (no answer in time, a transport error, 503).  The address
+ * is tried last for a while, and the request goes to the next address of
+ * the same family (our Via and Record-Route name the listener of that
+ * family) in a new branch: the same request with a new branch id.  True
+ * when that branch started.
+ */
+static bool branch_failover(struct proxy_branch *b, struct sip_tsx *t)
+{
+	struct proxy_ctx *ctx = b->ctx;
+	struct proxy_failover *fo = b->failover;
+	struct sip_server *srv = ctx->srv;
+	struct vs_sockaddr addrs[DNS_MAX_ADDRS];
+	struct proxy_branch *nb;
+	struct sip_tsx *nt;
+	struct vs_flow flow;
+	char id[40], *req;
+	unsigned n, i;
+	size_t off;
+	int err;
+
+	if (!fo || !t || !t->resp)
+		return false;
+	route_dns_failed(fo->dns, &t->flow.peer, *srv->tsx->now_ms);
+	if (ctx->final_sent || ctx->cancelling || ctx->nbranches >= PROXY_MAX_BRANCHES ||
+	    fo->ntried >= DNS_MAX_ADDRS)
+		return false;
+	n = route_dns_get(fo->dns, addrs, DNS_MAX_ADDRS, *srv->tsx->now_ms);
+	for (i = 0; i < n; i++) {
+		bool tried = false;
+		for (unsigned k = 0; k < fo->ntried; k++)
+			tried = tried || (vs_sa_ip_eq(&fo->tried[k], &addrs[i]) &&
+					  vs_sa_port(&fo->tried[k]) == vs_sa_port(&addrs[i]));
+		if (!tried && addrs[i].u.sa.sa_family == t->flow.peer.u.sa.sa_family)
+			break;
+	}
+	if (i == n || sip_msg_parse(&scratch, t->resp, t->resp_len, &srv->cfg->sip))
+		return false;
+	new_branch_id(srv, id);
+	if (scratch.via.branch.l != strlen(id))
+		return false;
+	off = (size_t)(scratch.via.branch.p - t->resp);
+	req = malloc(t->resp_len);
+	if (!req)
+		return false;
+	memcpy(req, t->resp, t->resp_len);
+	memcpy(req + off, id, strlen(id));
+	flow = t->flow;
+	flow.peer = addrs[i];
+	flow.conn_id = 0; /* a new connection over TCP or TLS */
+	nb = &ctx->br[ctx->nbranches];
+	memset(nb, 0, sizeof(*nb));
+	nb->ctx = ctx;
+	ctx->nbranches++;
+	ctx->refs++;
+	nt = sip_tsx_client_start(srv->tsx, req, t->resp_len, &flow, &branch_tu, nb, &err);
+	free(req);
+	if (!nt) {
+		ctx->refs--;
+		nb->done = true;
+		return false;
+	}
+	nt->user = nb;
+	nb->t = nt;
+	fo->tried[fo->ntried++] = addrs[i];
+	nb->failover = fo;
+	b->failover = NULL;
+	vs_stat_inc(srv->stats, VS_STAT_PROXY_ROUTE_FAILOVER);
+	vs_stat_inc(srv->stats, VS_STAT_PROXY_FORWARDED);
+	return true;
+}
+
 static void branch_response(void *arg, struct sip_tsx *t,
 			    const struct sip_msg *resp)
 {
@@ -426,6 +514,10 @@ static void branch_response(void *arg, struct sip_tsx *t,
 	struct mbuf mb;
 	uint16_t s = resp->status;
 
+	if (s == 503 && !b->done && branch_failover(b, t)) {
+		b->done = true; /* the next address answers instead */
+		return;
+	}
 	if (s > b->status)
 		b->status = s;
 	if (s < 200) {
@@ -497,10 +589,11 @@ static void branch_timeout(void *arg, struct sip_tsx *t)
 {
 	struct proxy_branch *b = arg;
 
-	(void)t;
 	if (b->done)
 		return;
 	b->done = true;
+	if (branch_failover(b, t))
+		return; /* the next address answers instead */
 	maybe_finish(b->ctx);
 }
 
@@ -561,6 +654,7 @@ static void timer_c_fired(struct timer *tm, void *arg)
 /* --- forwarding -------------------------------------------------------- */
 
 struct target {
+	unsigned dns;		     /* an upstream route found by DNS */
 	struct pl ruri;		     /* new Request-URI (or the old one) */
 	struct pl routes[PROXY_MAX_ROUTES + 1];
 	unsigned nroutes;
@@ -747,6 +841,13 @@ static bool forward(struct sip_server *srv, const struct sip_input *in,
 		}
 		t->user = b;
 		b->t = t;
+		if (tg[i].dns) {
+			b->failover = calloc(1, sizeof(*b->failover));
+			if (b->failover) {
+				b->failover->dns = tg[i].dns;
+				b->failover->tried[b->failover->ntried++] = tg[i].flow.peer;
+			}
+		}
 		started++;
 		vs_stat_inc(srv->stats, VS_STAT_PROXY_FORWARDED);
 	}
@@ -1217,10 +1318,23 @@ static bool out_of_dialog_call(struct sip_server *srv,
 		}
 		memset(&tg, 0, sizeof(tg));
 		tg.ruri = m->ruri_raw;
-		memcpy(&tg.flow.peer.u, &r->sa, r->salen);
-		tg.flow.peer.len = r->salen;
+		if (r->named) {
+			/* RFC 3263: the first address the DNS gave that has
+			 * not failed lately; forward() keeps the others. */
+			if (!route_dns_get(r->dns, &tg.flow.peer, 1, *srv->tsx->now_ms)) {
+				vs_stat_inc(srv->stats, VS_STAT_PROXY_ROUTE_UNRESOLVED);
+				return srv_tsx_reply(srv, in, out, st, 503,
+						     "Service Unavailable: the route's host name has no address",
+						     "Retry-After: 30\r\n");
+			}
+			tg.dns = r->dns;
+		} else {
+			memcpy(&tg.flow.peer.u, &r->sa, r->salen);
+			tg.flow.peer.len = r->salen;
+		}
 		tg.flow.tp = (uint8_t)r->transport;
-		tg.flow.listener = route_listener(srv->cfg, r);
+		tg.flow.listener = route_listener(srv->cfg, r->transport,
+						  tg.flow.peer.u.sa.sa_family);
 		return forward(srv, in, out, st, &tg, 1);
 	}
 }

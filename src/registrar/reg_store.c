@@ -310,15 +310,7 @@ static int load_one(const struct vs_binding_rec *r, void *arg)
 
 	memset(&flow, 0, sizeof(flow));
 	flow.tp = r->transport;
-	if (inet_pton(AF_INET, r->peer, &flow.peer.u.in.sin_addr) == 1) {
-		flow.peer.u.in.sin_family = AF_INET;
-		flow.peer.u.in.sin_port = htons(r->port);
-		flow.peer.len = sizeof(flow.peer.u.in);
-	} else if (inet_pton(AF_INET6, r->peer, &flow.peer.u.in6.sin6_addr) == 1) {
-		flow.peer.u.in6.sin6_family = AF_INET6;
-		flow.peer.u.in6.sin6_port = htons(r->port);
-		flow.peer.len = sizeof(flow.peer.u.in6);
-	} else {
+	if (!vs_sa_from_ip(&flow.peer, r->peer, r->port)) {
 		lc->skipped++;
 		return 0;
 	}

@@ -56,6 +56,25 @@ uint16_t vs_sa_port(const struct vs_sockaddr *a)
 	return 0;
 }
 
+bool vs_sa_from_ip(struct vs_sockaddr *out, const char *ip, uint16_t port)
+{
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, ip, &out->u.in.sin_addr) == 1) {
+		out->u.in.sin_family = AF_INET;
+		out->u.in.sin_port = htons(port);
+		out->len = sizeof(out->u.in);
+		return true;
+	}
+	if (inet_pton(AF_INET6, ip, &out->u.in6.sin6_addr) == 1) {
+		out->u.in6.sin6_family = AF_INET6;
+		out->u.in6.sin6_port = htons(port);
+		out->len = sizeof(out->u.in6);
+		return true;
+	}
+	memset(out, 0, sizeof(*out));
+	return false;
+}
+
 const char *vs_sa_str(const struct vs_sockaddr *a, char *buf, size_t size)
 {
 	char ip[VS_IPSTR_MAX];

@@ -22,6 +22,8 @@ struct vs_sockaddr {
 /* Longest textual IPv6 address with a zone, NUL included. */
 #define VS_IPSTR_MAX 64
 
+/* An IPv4 or IPv6 address in text and a port; false when ip is neither. */
+bool vs_sa_from_ip(struct vs_sockaddr *out, const char *ip, uint16_t port);
 /* The address as text (IPv6 without brackets); returns its length. */
 size_t vs_sa_ip_str(const struct vs_sockaddr *a, char *buf, size_t size);
 /* "1.2.3.4:5060" or "[::1]:5060", for logs. */

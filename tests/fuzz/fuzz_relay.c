@@ -26,11 +26,7 @@ static struct vs_sockaddr addr(const char *ip, uint16_t port)
 {
 	struct vs_sockaddr a;
 
-	memset(&a, 0, sizeof(a));
-	a.u.in.sin_family = AF_INET;
-	a.u.in.sin_port = htons(port);
-	inet_pton(AF_INET, ip, &a.u.in.sin_addr);
-	a.len = sizeof(a.u.in);
+	vs_sa_from_ip(&a, ip, port);
 	return a;
 }
 

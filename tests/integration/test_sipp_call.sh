@@ -103,42 +103,47 @@ stat_col() {
 }
 
 STATUS=0
-# $2 calls (default CALLS) at $3 calls/s (default RATE); $1 is the
-# percentage of packets each SIPp loses (-lost): with loss the calls must
-# still succeed through retransmissions.
-run_calls() {
-	loss=$1
-	n=${2:-$CALLS}
-	rate=${3:-$RATE}
-	(cd "$TMP" && exec timeout 90 sipp -sf "$HERE/sipp/uas_rr.xml" -m $n \
-		-lost "$loss" -i 127.0.0.1 -p 5141 -nostdin \
-		-trace_err -error_file "$TMP/uas$loss.err" \
-		</dev/null >"$TMP/uas$loss.log" 2>&1) &
+# NAME UAS_SCENARIO UAC_SCENARIO SERVICE UAS_ADDRESS UAS_PORT N RATE LOSS
+# [SIPP_ARGS...]: N calls at RATE calls/s, each SIPp losing LOSS% of its
+# packets (-lost: with loss the calls must still succeed through
+# retransmissions); every call must end as the two scenarios say.
+run_pair() {
+	name=$1 uas=$2 uac=$3 service=$4 uas_ip=$5 uas_port=$6 n=$7 rate=$8 loss=$9
+	shift 9
+	(cd "$TMP" && exec timeout 90 sipp -sf "$HERE/sipp/$uas" -m "$n" -lost "$loss" \
+		-i "$uas_ip" -p "$uas_port" -nostdin \
+		-trace_err -error_file "$TMP/uas-$name.err" \
+		</dev/null >"$TMP/uas-$name.log" 2>&1) &
 	UAS=$!
 	sleep 0.5
 	rc=0
-	(cd "$TMP" && timeout 90 sipp "127.0.0.1:$PORT" -sf "$HERE/sipp/uac_auth.xml" \
-		-s bob -key target "127.0.0.1:$PORT" -m $n -r $rate -l 40 -lost "$loss" -timeout 60s \
+	(cd "$TMP" && timeout 90 sipp "127.0.0.1:$PORT" -sf "$HERE/sipp/$uac" \
+		-s "$service" "$@" -m "$n" -r "$rate" -l 40 -lost "$loss" -timeout 60s \
 		-timeout_error -nostdin -i 127.0.0.1 -p 5142 \
-		-trace_stat -stf "$TMP/uac$loss.csv" -fd 1 \
-		-trace_err -error_file "$TMP/uac$loss.err" \
-		</dev/null >"$TMP/uac$loss.log" 2>&1) || rc=$?
+		-trace_stat -stf "$TMP/uac-$name.csv" -fd 1 \
+		-trace_err -error_file "$TMP/uac-$name.err" \
+		</dev/null >"$TMP/uac-$name.log" 2>&1) || rc=$?
 	urc=0
 	wait "$UAS" || urc=$?
 	UAS=
-	ok=$(stat_col "$TMP/uac$loss.csv" 'SuccessfulCall(C)' 2>/dev/null || echo '?')
-	failed=$(stat_col "$TMP/uac$loss.csv" 'FailedCall(C)' 2>/dev/null || echo '?')
-	retr=$(stat_col "$TMP/uac$loss.csv" 'Retransmissions(C)' 2>/dev/null || echo '?')
-	echo "loss $loss%: caller exit $rc, successful $ok, failed $failed," \
+	ok=$(stat_col "$TMP/uac-$name.csv" 'SuccessfulCall(C)' 2>/dev/null || echo '?')
+	failed=$(stat_col "$TMP/uac-$name.csv" 'FailedCall(C)' 2>/dev/null || echo '?')
+	retr=$(stat_col "$TMP/uac-$name.csv" 'Retransmissions(C)' 2>/dev/null || echo '?')
+	echo "$name: caller exit $rc, successful $ok, failed $failed," \
 	     "retransmissions $retr; callee exit $urc"
-	if [ "$rc" -ne 0 ] || [ "$ok" != "$n" ] || [ "$failed" != 0 ] ||
-	   [ "$urc" -ne 0 ]; then
-		echo "FAIL: expected $n successful calls and exit 0 on both sides"
-		tail -n 20 "$TMP/uac$loss.log"
-		if [ -s "$TMP/uac$loss.err" ]; then head -n 60 "$TMP/uac$loss.err"; fi
-		if [ -s "$TMP/uas$loss.err" ]; then head -n 60 "$TMP/uas$loss.err"; fi
+	if [ "$rc" -ne 0 ] || [ "$ok" != "$n" ] || [ "$failed" != 0 ] || [ "$urc" -ne 0 ]; then
+		echo "FAIL: $name: expected $n successful calls and exit 0 on both sides"
+		tail -n 20 "$TMP/uac-$name.log"
+		if [ -s "$TMP/uac-$name.err" ]; then head -n 60 "$TMP/uac-$name.err"; fi
+		if [ -s "$TMP/uas-$name.err" ]; then head -n 60 "$TMP/uas-$name.err"; fi
 		STATUS=1
 	fi
+}
+
+# LOSS [N [RATE]]: calls from alice to bob (uac_auth.xml, uas_rr.xml).
+run_calls() {
+	run_pair "loss$1" uas_rr.xml uac_auth.xml bob 127.0.0.1 5141 "${2:-$CALLS}" "${3:-$RATE}" "$1" \
+		-key target "127.0.0.1:$PORT"
 }
 
 run_calls 0
@@ -171,43 +176,10 @@ if [ "$created" -ne 1000 ] || [ "$(media active_sessions)" != 0 ] ||
 	STATUS=1
 fi
 
-# NAME UAS_SCENARIO UAC_SCENARIO SERVICE UAS_ADDRESS UAS_PORT [KEYS...]:
-# $CALLS calls, every one must end as the two scenarios say.
-run_pair() {
-	name=$1 uas=$2 uac=$3 service=$4 uas_ip=$5 uas_port=$6
-	shift 6
-	(cd "$TMP" && exec timeout 90 sipp -sf "$HERE/sipp/$uas" -m $CALLS \
-		-i "$uas_ip" -p "$uas_port" -nostdin \
-		-trace_err -error_file "$TMP/uas-$name.err" \
-		</dev/null >"$TMP/uas-$name.log" 2>&1) &
-	UAS=$!
-	sleep 0.5
-	rc=0
-	(cd "$TMP" && timeout 90 sipp "127.0.0.1:$PORT" -sf "$HERE/sipp/$uac" \
-		-s "$service" "$@" -m $CALLS -r $RATE -l 40 -timeout 60s \
-		-timeout_error -nostdin -i 127.0.0.1 -p 5142 \
-		-trace_stat -stf "$TMP/uac-$name.csv" -fd 1 \
-		-trace_err -error_file "$TMP/uac-$name.err" \
-		</dev/null >"$TMP/uac-$name.log" 2>&1) || rc=$?
-	urc=0
-	wait "$UAS" || urc=$?
-	UAS=
-	ok=$(stat_col "$TMP/uac-$name.csv" 'SuccessfulCall(C)' 2>/dev/null || echo '?')
-	failed=$(stat_col "$TMP/uac-$name.csv" 'FailedCall(C)' 2>/dev/null || echo '?')
-	echo "$name: caller exit $rc, successful $ok, failed $failed; callee exit $urc"
-	if [ "$rc" -ne 0 ] || [ "$ok" != "$CALLS" ] || [ "$failed" != 0 ] || [ "$urc" -ne 0 ]; then
-		echo "FAIL: $name: expected $CALLS successful calls and exit 0 on both sides"
-		tail -n 20 "$TMP/uac-$name.log"
-		if [ -s "$TMP/uac-$name.err" ]; then head -n 60 "$TMP/uac-$name.err"; fi
-		if [ -s "$TMP/uas-$name.err" ]; then head -n 60 "$TMP/uas-$name.err"; fi
-		STATUS=1
-	fi
-}
-
 # CANCEL before the answer, a busy callee, and a call to the trunk.
-run_pair cancel uas_cancel.xml uac_cancel.xml bob 127.0.0.1 5141
-run_pair busy uas_busy.xml uac_busy.xml bob 127.0.0.1 5141
-run_pair route uas_rr.xml uac_auth.xml 9001 127.0.0.3 5143 -key target trunk.example
+run_pair cancel uas_cancel.xml uac_cancel.xml bob 127.0.0.1 5141 "$CALLS" "$RATE" 0
+run_pair busy uas_busy.xml uac_busy.xml bob 127.0.0.1 5141 "$CALLS" "$RATE" 0
+run_pair route uas_rr.xml uac_auth.xml 9001 127.0.0.3 5143 "$CALLS" "$RATE" 0 -key target trunk.example
 
 vs_stop_daemon
 echo "daemon exit status $DRC"

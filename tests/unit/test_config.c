@@ -316,8 +316,29 @@ static void test_tls(void **state)
 	assert_false(cfg.routes[1].tls_verify);
 	assert_string_equal(cfg.tls_ca_file, "/ca.pem");
 	assert_string_equal(cfg.tls_client_key, "/ck.pem");
+	assert_int_equal(cfg.routes[1].port, 5061); /* RFC 3263: TLS default */
 	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
 			      "upstream = { routes = (\n { address = \"127.0.0.9\"; transport = \"tls\"; } ); };\n"), -1);
+	assert_err_at(3, "a route over tls needs a listener");
+	/* Routes by host name (RFC 3263): no port means SRV first. */
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; }, { address = \"::1\"; transports = [ \"tcp\" ]; } );\n"
+			      "upstream = { routes = ( { address = \"Trunk.Example.net\"; },\n"
+			      "  { address = \"pbx.example\"; port = 5070; transport = \"tcp\"; } ); };\n"), 0);
+	assert_true(cfg.routes[0].named);
+	assert_false(cfg.routes[0].port_set);
+	assert_int_equal(cfg.routes[0].port, 0);
+	assert_true(cfg.routes[0].v4);
+	assert_false(cfg.routes[0].v6); /* no UDP listener on IPv6 */
+	assert_string_equal(cfg.routes[0].tls_name, "Trunk.Example.net");
+	assert_true(cfg.routes[1].named && cfg.routes[1].port_set);
+	assert_int_equal(cfg.routes[1].port, 5070);
+	assert_true(cfg.routes[1].v4 && cfg.routes[1].v6);
+	assert_false(cfg.routes[0].dns); /* given by route_dns_attach, not the loader */
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "upstream = { routes = (\n { address = \"not a host\"; } ); };\n"), -1);
+	assert_err_at(3, "an IPv4 or IPv6 address, or a host name");
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "upstream = { routes = (\n { address = \"pbx.example\"; transport = \"tls\"; } ); };\n"), -1);
 	assert_err_at(3, "a route over tls needs a listener");
 	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
 			      "upstream = { routes = ( { address = \"127.0.0.9\";\n tls_name = \"x\"; } ); };\n"), -1);

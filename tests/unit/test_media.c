@@ -24,18 +24,7 @@ static struct vs_sockaddr sa(const char *ip, uint16_t port)
 {
 	struct vs_sockaddr a;
 
-	memset(&a, 0, sizeof(a));
-	if (strchr(ip, ':')) {
-		a.u.in6.sin6_family = AF_INET6;
-		inet_pton(AF_INET6, ip, &a.u.in6.sin6_addr);
-		a.u.in6.sin6_port = htons(port);
-		a.len = sizeof(a.u.in6);
-	} else {
-		a.u.in.sin_family = AF_INET;
-		inet_pton(AF_INET, ip, &a.u.in.sin_addr);
-		a.u.in.sin_port = htons(port);
-		a.len = sizeof(a.u.in);
-	}
+	vs_sa_from_ip(&a, ip, port);
 	return a;
 }
 
