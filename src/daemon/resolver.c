@@ -161,11 +161,21 @@ void vs_resolver_stop(struct vs_resolver *r)
 {
 	if (!r)
 		return;
+	struct timespec ts;
+
 	pthread_mutex_lock(&r->lock);
 	r->stop = true;
 	pthread_cond_signal(&r->cond);
 	pthread_mutex_unlock(&r->lock);
-	pthread_join(r->thread, NULL);
+	/* A lookup under way may wait for a DNS server for many seconds
+	 * (resolv.conf timeout x attempts): shutdown does not wait for it
+	 * beyond 1 s; the thread then ends with the process. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 1;
+	if (pthread_timedjoin_np(r->thread, NULL, &ts)) {
+		vs_log(VS_LOG_INFO, "resolver: a DNS lookup is still under way; not waiting for it");
+		return;
+	}
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);
 	free(r);

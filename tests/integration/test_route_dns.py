@@ -8,7 +8,8 @@ transaction (failover), the failed address tried last by the next call,
 the port given by SRV, A records with a configured port, a changed A
 record followed after its TTL, a name with no address answered 503, and
 the resolved addresses trusted like a route's address, and the addresses
-kept while the DNS server is gone.  Needs root and
+kept while the DNS server is gone; with a DNS server that never answers,
+the daemon starts and stops without waiting for it.  Needs root and
 dnsmasq (Debian dnsmasq-base)."""
 import os
 import shutil
@@ -227,6 +228,43 @@ try:
     rc = d.stop()
     c.check("SIGTERM: exit status 0", rc == 0, rc)
     c.check("no sanitizer reports", not d.sanitizer_reports(), d.sanitizer_reports())
+
+    # A DNS server that never answers: the daemon still starts (after at
+    # most 5 s) and stops at once, whatever lookup is under way.
+    hole = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    hole.bind(("127.0.0.53", 53))
+    d2 = Daemon(PORT + 1, extra='upstream = { routes = ( { address = "silent.trunk.test"; } ); };\n',
+                listen='{ address = "127.0.0.1"; port = %d; transports = ["udp"]; }' % (PORT + 1))
+    try:
+        t0 = time.time()
+        d2.start()
+        started = time.time() - t0
+        c.check("with a DNS server that never answers the daemon serves within 5 s or so",
+                started < 8, started)
+        # Wait for the lookup after the next (it comes 10 s after the
+        # failed one), then SIGTERM while it waits for an answer.
+        hole.setblocking(False)
+        while True:
+            try:
+                hole.recv(2048)
+            except BlockingIOError:
+                break
+        hole.settimeout(15)
+        try:
+            hole.recv(2048)
+            asked = True
+        except socket.timeout:
+            asked = False
+        t0 = time.time()
+        rc = d2.stop()
+        took = time.time() - t0
+        c.check("... and stops within 2 s of SIGTERM while a lookup waits for an answer",
+                asked and rc == 0 and took < 2.5 and "a DNS lookup is still under way" in d2.stderr(),
+                (asked, rc, took, d2.stderr()[-1500:]))
+        c.check("... no sanitizer reports", not d2.sanitizer_reports(), d2.sanitizer_reports())
+    finally:
+        d2.cleanup()
+        hole.close()
 except Exception:
     import traceback
     c.check("test ran to the end", False, traceback.format_exc() + "\n" + d.stderr()[-3000:])
