@@ -598,8 +598,10 @@ bool vs_config_trusted(const struct vs_config *cfg,
 	/* The PBXs and trunks we route to may send us calls. */
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		struct vs_sockaddr r;
+		if (!cfg->routes[i].trusted)
+			continue;
 		if (cfg->routes[i].named) {
-			if (route_dns_has_ip(cfg->routes[i].dns, sa))
+			if (route_dns_has_ip(cfg->routes[i].dns, cfg->routes[i].dns_gen, sa))
 				return true;
 			continue;
 		}
@@ -708,7 +710,7 @@ static void load_route(struct loader *ld, const config_setting_t *r,
 {
 	static const char *const keys[] = {"name", "prefix", "domain", "address",
 					   "port", "transport", "tls_name",
-					   "tls_verify", NULL};
+					   "tls_verify", "trusted", NULL};
 	char tp[16] = "udp";
 	uint32_t port = 5060;
 	struct sockaddr_in *v4 = (struct sockaddr_in *)&out->sa;
@@ -757,6 +759,8 @@ static void load_route(struct loader *ld, const config_setting_t *r,
 				 out->prefix);
 	}
 	memset(&out->sa, 0, sizeof(out->sa));
+	out->trusted = true; /* a route's own address: see `trusted` */
+	get_bool(ld, r, "trusted", &out->trusted);
 	if (inet_pton(AF_INET, out->address, &v4->sin_addr) == 1) {
 		v4->sin_family = AF_INET;
 		v4->sin_port = htons(out->port);
@@ -769,6 +773,10 @@ static void load_route(struct loader *ld, const config_setting_t *r,
 		out->named = true; /* resolved by the resolver thread */
 		if (!out->port_set)
 			out->port = 0;
+		/* Unauthenticated DNS answers do not make an address trusted
+		 * unless the operator says so. */
+		out->trusted = false;
+		get_bool(ld, r, "trusted", &out->trusted);
 	} else {
 		error_at(ld, config_setting_get_member(r, "address")
 				     ? config_setting_get_member(r, "address")

@@ -77,7 +77,9 @@ struct vs_route {
 	bool port_set;	    /* configured (else SRV first for a name) */
 	bool named;	    /* address is a host name, resolved by DNS */
 	bool v4, v6;	    /* a listener of its transport has this family */
+	bool trusted;	    /* its addresses are trusted (see `trusted`) */
 	unsigned dns;	    /* named: its entry in route_dns.h (1-based) */
+	uint32_t dns_gen;   /* ... and that entry's generation */
 	unsigned transport; /* one VS_TP_* bit */
 	char tls_name[256]; /* tls: the identity its certificate must carry
 			       (RFC 5922); default the address */

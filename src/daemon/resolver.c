@@ -26,7 +26,7 @@ struct vs_resolver {
 };
 
 /* "192.0.2.1:5060, [2001:db8::1]:5061" */
-static void describe(const struct vs_sockaddr *a, int n, char *out, size_t size)
+static void describe(const struct dns_target *t, int n, char *out, size_t size)
 {
 	size_t len = 0;
 
@@ -34,13 +34,14 @@ static void describe(const struct vs_sockaddr *a, int n, char *out, size_t size)
 	for (int i = 0; i < n && len < size; i++) {
 		char s[VS_IPSTR_MAX + 8];
 		len += (size_t)snprintf(out + len, size - len, "%s%s", i ? ", " : "",
-					vs_sa_str(&a[i], s, sizeof(s)));
+					vs_sa_str(&t[i].sa, s, sizeof(s)));
 	}
 }
 
-static void resolve_one(struct vs_resolver *r, unsigned dns, const struct dns_query *q)
+static void resolve_one(struct vs_resolver *r, unsigned dns, uint32_t gen,
+			const struct dns_query *q)
 {
-	struct vs_sockaddr a[DNS_MAX_ADDRS];
+	struct dns_target a[DNS_MAX_ADDRS];
 	char err[300], list[DNS_MAX_ADDRS * 56];
 	uint32_t ttl;
 	int n;
@@ -54,13 +55,13 @@ static void resolve_one(struct vs_resolver *r, unsigned dns, const struct dns_qu
 		n = dns_resolve(&r->res, q, a, &ttl, err, sizeof(err));
 	}
 	if (n < 0) {
-		route_dns_store(dns, NULL, -1, 0, vs_now_ms());
+		route_dns_store(dns, gen, NULL, -1, 0, vs_now_ms());
 		vs_log_limited(VS_LOG_WARN, "route-dns",
 			       "upstream route %s: %s; keeping the addresses it had, trying again in %d s",
 			       q->name, err, ROUTE_DNS_RETRY);
 		return;
 	}
-	if (!route_dns_store(dns, a, n, ttl, vs_now_ms()))
+	if (!route_dns_store(dns, gen, a, n, ttl, vs_now_ms()))
 		return;
 	describe(a, n, list, sizeof(list));
 	if (n == 0)
@@ -81,6 +82,7 @@ static void *resolver_main(void *arg)
 		struct dns_query q;
 		char name[DNS_NAME_MAX];
 		uint64_t wait_ms;
+		uint32_t gen;
 		unsigned dns;
 
 		pthread_mutex_lock(&r->lock);
@@ -90,9 +92,9 @@ static void *resolver_main(void *arg)
 		}
 		r->woken = false;
 		pthread_mutex_unlock(&r->lock);
-		dns = route_dns_due(vs_now_ms(), &q, name, sizeof(name), &wait_ms);
+		dns = route_dns_due(vs_now_ms(), &q, name, sizeof(name), &gen, &wait_ms);
 		if (dns) {
-			resolve_one(r, dns, &q);
+			resolve_one(r, dns, gen, &q);
 			continue;
 		}
 		pthread_mutex_lock(&r->lock);

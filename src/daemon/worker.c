@@ -115,7 +115,7 @@ static struct tcp_conn *connect_to(struct vs_worker *w,
 			continue;
 		memcpy(&a.u, &r->sa, r->salen);
 		a.len = r->salen;
-		if (r->named ? route_dns_has(r->dns, &flow->peer)
+		if (r->named ? route_dns_has(r->dns, r->dns_gen, &flow->peer)
 			     : vs_sa_ip_eq(&a, &flow->peer) &&
 				       vs_sa_port(&a) == vs_sa_port(&flow->peer)) {
 			tp.name = r->tls_name;
@@ -378,7 +378,7 @@ int vs_daemon_services_start(struct vs_daemon *d, const struct vs_config *cfg,
 		return -1;
 	vs_log(VS_LOG_INFO, "store: %ld registration%s loaded", n,
 	       n == 1 ? "" : "s");
-	if (reg_writer_start(&d->writer, cfg->state_dir, err, errlen))
+	if (reg_writer_start(&d->writer, cfg->state_dir, &d->loc, err, errlen))
 		return -1;
 	d->svc.loc = &d->loc;
 	d->svc.writer = d->writer;

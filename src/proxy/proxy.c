@@ -45,6 +45,7 @@ struct proxy_ctx;
  * tried, so that a failed one is followed by the next (RFC 3263 4.3). */
 struct proxy_failover {
 	unsigned dns; /* the route's entry in route_dns.h */
+	uint32_t gen; /* ... and its generation */
 	unsigned ntried;
 	struct vs_sockaddr tried[DNS_MAX_ADDRS];
 };
@@ -315,7 +316,7 @@ static size_t ctx_reply(struct proxy_ctx *ctx, uint16_t status,
 {
 	struct mbuf mb;
 
-	if (sip_msg_parse(&scratch, ctx->req, ctx->req_len, &ctx->srv->cfg->sip))
+	if (!ctx->req || sip_msg_parse(&scratch, ctx->req, ctx->req_len, &ctx->srv->cfg->sip))
 		return 0;
 	mbuf_init(&mb, buf, size);
 	if (!srv_build_reply(ctx->srv, &scratch, &ctx->in_flow, &mb, status,
@@ -370,8 +371,15 @@ static void send_up(struct proxy_ctx *ctx, uint16_t status, const char *buf,
 		policy_call_end(ctx->srv->svc->policy, &ctx->dialog);
 		ctx->tracked = false;
 	}
-	if (status >= 200)
+	if (status >= 200) {
 		ctx->final_sent = true;
+		/* Only for our own final answers: not needed any more (the
+		 * context lives on until its branches' transactions end). */
+		free(ctx->req);
+		ctx->req = NULL;
+		free(ctx->best); /* buf may be it: already copied by the tsx */
+		ctx->best = NULL;
+	}
 }
 
 static void send_cancel(struct proxy_branch *b);
@@ -457,11 +465,11 @@ static bool branch_failover(struct proxy_branch *b, struct sip_tsx *t)
 
 	if (!fo || !t || !t->resp)
 		return false;
-	route_dns_failed(fo->dns, &t->flow.peer, *srv->tsx->now_ms);
+	route_dns_failed(fo->dns, fo->gen, &t->flow.peer, *srv->tsx->now_ms);
 	if (ctx->final_sent || ctx->cancelling || ctx->nbranches >= PROXY_MAX_BRANCHES ||
 	    fo->ntried >= DNS_MAX_ADDRS)
 		return false;
-	n = route_dns_get(fo->dns, addrs, DNS_MAX_ADDRS, *srv->tsx->now_ms);
+	n = route_dns_get(fo->dns, fo->gen, addrs, DNS_MAX_ADDRS, *srv->tsx->now_ms);
 	for (i = 0; i < n; i++) {
 		bool tried = false;
 		for (unsigned k = 0; k < fo->ntried; k++)
@@ -514,7 +522,9 @@ static void branch_response(void *arg, struct sip_tsx *t,
 	struct mbuf mb;
 	uint16_t s = resp->status;
 
-	if (s == 503 && !b->done && branch_failover(b, t)) {
+	/* A 503 before anything but 100: the next address (RFC 3263 4.3).
+	 * After a provisional response the call may already ring there. */
+	if (s == 503 && !b->done && b->status <= 100 && branch_failover(b, t)) {
 		b->done = true; /* the next address answers instead */
 		return;
 	}
@@ -569,8 +579,8 @@ static void branch_response(void *arg, struct sip_tsx *t,
 		}
 		return;
 	}
-	if (!ctx->best ||
-	    status_class_rank(s) < status_class_rank(ctx->best_status)) {
+	if (!ctx->final_sent && (!ctx->best ||
+	    status_class_rank(s) < status_class_rank(ctx->best_status))) {
 		char *copy = malloc(mb.len);
 		if (copy) {
 			memcpy(copy, mb.buf, mb.len);
@@ -655,6 +665,7 @@ static void timer_c_fired(struct timer *tm, void *arg)
 
 struct target {
 	unsigned dns;		     /* an upstream route found by DNS */
+	uint32_t dns_gen;
 	struct pl ruri;		     /* new Request-URI (or the old one) */
 	struct pl routes[PROXY_MAX_ROUTES + 1];
 	unsigned nroutes;
@@ -845,6 +856,7 @@ static bool forward(struct sip_server *srv, const struct sip_input *in,
 			b->failover = calloc(1, sizeof(*b->failover));
 			if (b->failover) {
 				b->failover->dns = tg[i].dns;
+				b->failover->gen = tg[i].dns_gen;
 				b->failover->tried[b->failover->ntried++] = tg[i].flow.peer;
 			}
 		}
@@ -1321,13 +1333,14 @@ static bool out_of_dialog_call(struct sip_server *srv,
 		if (r->named) {
 			/* RFC 3263: the first address the DNS gave that has
 			 * not failed lately; forward() keeps the others. */
-			if (!route_dns_get(r->dns, &tg.flow.peer, 1, *srv->tsx->now_ms)) {
+			if (!route_dns_get(r->dns, r->dns_gen, &tg.flow.peer, 1, *srv->tsx->now_ms)) {
 				vs_stat_inc(srv->stats, VS_STAT_PROXY_ROUTE_UNRESOLVED);
 				return srv_tsx_reply(srv, in, out, st, 503,
 						     "Service Unavailable: the route's host name has no address",
 						     "Retry-After: 30\r\n");
 			}
 			tg.dns = r->dns;
+			tg.dns_gen = r->dns_gen;
 		} else {
 			memcpy(&tg.flow.peer.u, &r->sa, r->salen);
 			tg.flow.peer.len = r->salen;

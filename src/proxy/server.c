@@ -311,10 +311,7 @@ static void deferred_run(struct vs_job *job)
 		vs_stat_add(srv->stats, VS_STAT_REG_UPDATED, d->nput);
 		vs_stat_add(srv->stats, VS_STAT_REG_REMOVED, d->ndel);
 	} else {
-		/* Not saved: take the change back, so that what the phone is
-		 * told (500), memory and the store agree. */
-		reg_batch_undo(&d->batch, srv->svc->loc);
-		reg_batch_clear(&d->batch);
+		/* Not saved: the writer took the change back already. */
 		(void)sip_tsx_respond(d->tsx, 500, d->err, d->err_len, false);
 		srv_count_reply(srv->stats, 500);
 		vs_stat_inc(srv->stats, VS_STAT_REG_STORE_ERRORS);
@@ -331,8 +328,7 @@ static void deferred_done(struct reg_batch *b)
 
 	d->nput = b->nput;
 	d->ndel = b->ndel;
-	if (b->result == 0)
-		reg_batch_clear(b); /* else deferred_run takes the change back */
+	reg_batch_clear(b);
 	d->job.run = deferred_run;
 	d->srv->post(d->srv->post_ctx, &d->job);
 }
@@ -372,7 +368,7 @@ static bool defer_reply(struct sip_server *srv, const struct sip_input *in,
 	return false;
 fail:
 	/* The change cannot be confirmed: take it back and say so. */
-	reg_batch_undo(b, srv->svc->loc);
+	reg_batch_undo(b, srv->svc->loc, NULL);
 	reg_batch_clear(b);
 	free(b);
 	out->len = 0;

@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "store/store.h"
+#include "transport/addr.h"
 
 struct reg_op {
 	struct reg_op *next;
@@ -89,7 +90,36 @@ bool reg_batch_failed(const struct reg_batch *b)
 	return b->result == -1;
 }
 
-void reg_batch_undo(const struct reg_batch *b, struct loc_table *t)
+/* The store's binding for one contact, read back for reg_batch_undo. */
+struct stored {
+	struct loc_table *t;
+	const struct reg_op *old; /* the batch's DEL of it: its flow */
+	bool put;
+};
+
+static int put_stored(const struct vs_binding_rec *r, void *arg)
+{
+	struct stored *sb = arg;
+	struct vs_flow flow;
+
+	/* The binding as it was in memory when it is the one stored (the
+	 * flow keeps its TCP connection), else as the store has it. */
+	if (sb->old && sb->old->cseq == r->cseq && !strcmp(sb->old->call_id, r->call_id)) {
+		flow = sb->old->flow;
+	} else {
+		memset(&flow, 0, sizeof(flow));
+		flow.tp = r->transport;
+		flow.listener = VS_FLOW_NO_LISTENER;
+		if (!vs_sa_from_ip(&flow.peer, r->peer, r->port))
+			return 0;
+	}
+	(void)loc_restore(sb->t, r->aor, r->contact, r->path, r->call_id, r->cseq, r->expires,
+			  r->q, &flow);
+	sb->put = true;
+	return 0;
+}
+
+void reg_batch_undo(const struct reg_batch *b, struct loc_table *t, struct vs_store *st)
 {
 	const struct reg_op *stack[64], **ops = stack;
 	unsigned n = 0;
@@ -101,14 +131,38 @@ void reg_batch_undo(const struct reg_batch *b, struct loc_table *t)
 	}
 	for (const struct reg_op *op = b->ops; op && n < b->nops; op = op->next)
 		ops[n++] = op;
-	/* Last change first: a refresh is DEL(old), PUT(new). */
-	while (n--) {
-		const struct reg_op *op = ops[n];
+	/* Each contact once, from its last change in the batch. */
+	for (unsigned i = n; i-- > 0;) {
+		const struct reg_op *op = ops[i], *old = NULL;
+		bool later = false, ours;
+		for (unsigned k = i + 1; k < n && !later; k++)
+			later = !strcmp(ops[k]->aor, op->aor) && !strcmp(ops[k]->contact, op->contact);
+		if (later)
+			continue;
+		for (unsigned k = 0; k < i; k++)
+			if (ops[k]->kind == LOC_OP_DEL && !strcmp(ops[k]->aor, op->aor) &&
+			    !strcmp(ops[k]->contact, op->contact))
+				old = ops[k];
+		if (op->kind == LOC_OP_DEL)
+			old = op;
+		/* What the batch left is still there (a binding it saved), or
+		 * the contact is still unbound (one it removed)?  Otherwise a
+		 * later REGISTER changed it, and that change stands. */
 		if (op->kind == LOC_OP_PUT)
-			loc_unput(t, op->aor, op->contact, op->call_id, op->cseq);
+			ours = loc_unput(t, op->aor, op->contact, op->call_id, op->cseq);
 		else
-			(void)loc_restore(t, op->aor, op->contact, op->path, op->call_id,
-					  op->cseq, op->expires, op->q, &op->flow);
+			ours = true; /* loc_restore puts nothing over a new binding */
+		if (!ours)
+			continue;
+		if (st) {
+			/* Memory takes what the store has (what was committed
+			 * last), or nothing. */
+			struct stored sb = {t, old, false};
+			(void)vs_store_binding_get(st, op->aor, op->contact, put_stored, &sb);
+		} else if (old) {
+			(void)loc_restore(t, old->aor, old->contact, old->path, old->call_id, old->cseq,
+					  old->expires, old->q, &old->flow);
+		}
 	}
 	if (ops != stack)
 		free(ops);
@@ -127,6 +181,7 @@ void reg_batch_clear(struct reg_batch *b)
 }
 
 struct reg_writer {
+	struct loc_table *loc; /* where a failed batch's change is undone */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -176,8 +231,10 @@ static int write_group(struct vs_store *st, struct reg_batch *list, char *why, s
 {
 	int result = 0;
 
-	if (vs_store_begin(st))
+	if (vs_store_begin(st)) {
+		snprintf(why, whylen, "%s", vs_store_errmsg(st));
 		return EIO;
+	}
 	for (struct reg_batch *b = list; b && !result; b = b->next) {
 		if (b->apply) {
 			result = b->apply(st, b) ? EIO : 0;
@@ -200,6 +257,31 @@ static void write_failed(struct reg_writer *w, const char *why)
 	vs_log_limited(VS_LOG_ERR, "store-write", "registrations could not be saved: %s", why);
 }
 
+static struct reg_batch *reverse(struct reg_batch *list)
+{
+	struct reg_batch *prev = NULL;
+
+	while (list) {
+		struct reg_batch *next = list->next;
+		list->next = prev;
+		prev = list;
+		list = next;
+	}
+	return prev;
+}
+
+/* Take back, last first, what the failed batches of list changed in
+ * memory (registrations only: a sweep's removals expired anyway, and ban
+ * batches change no binding).  Returns the list as it was. */
+static struct reg_batch *undo_failed(struct reg_writer *w, struct reg_batch *list)
+{
+	list = reverse(list);
+	for (struct reg_batch *b = list; b; b = b->next)
+		if (b->result && w->loc && b->done && !b->apply)
+			reg_batch_undo(b, w->loc, w->st);
+	return reverse(list);
+}
+
 static void *writer_main(void *arg)
 {
 	struct reg_writer *w = arg;
@@ -219,29 +301,37 @@ static void *writer_main(void *arg)
 		if (!list)
 			break; /* stopping and drained */
 		result = write_group(w->st, list, why, sizeof(why));
-		if (result && list->next) {
-			/* One batch may be what failed: write each alone, so
-			 * that only those that cannot be saved fail. */
-			while (list) {
-				struct reg_batch *b = list;
-				list = b->next;
-				b->next = NULL;
-				int r = write_group(w->st, b, why, sizeof(why));
-				if (r)
-					write_failed(w, why);
-				finish(b, r);
-			}
+		if (!result) {
+			finish(list, 0);
 			continue;
 		}
-		if (result)
-			write_failed(w, why);
-		finish(list, result);
+		/* One batch may be what failed: write each alone, so that only
+		 * those that cannot be saved fail. */
+		bool alone = list->next == NULL;
+		for (struct reg_batch *b = list; b; b = b->next) {
+			if (alone) {
+				b->result = result;
+			} else {
+				struct reg_batch *next = b->next;
+				b->next = NULL;
+				b->result = write_group(w->st, b, why, sizeof(why));
+				b->next = next;
+			}
+			if (b->result)
+				write_failed(w, why);
+		}
+		list = undo_failed(w, list);
+		for (struct reg_batch *b = list, *next; b; b = next) {
+			next = b->next;
+			b->next = NULL;
+			finish(b, b->result);
+		}
 	}
 	return NULL;
 }
 
-int reg_writer_start(struct reg_writer **out, const char *state_dir, char *err,
-		     size_t errlen)
+int reg_writer_start(struct reg_writer **out, const char *state_dir, struct loc_table *loc,
+		     char *err, size_t errlen)
 {
 	struct reg_writer *w = calloc(1, sizeof(*w));
 
@@ -254,6 +344,7 @@ int reg_writer_start(struct reg_writer **out, const char *state_dir, char *err,
 		free(w);
 		return -1;
 	}
+	w->loc = loc;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	w->tail = &w->head;
@@ -272,6 +363,9 @@ void reg_writer_submit(struct reg_writer *w, struct reg_batch *b)
 	b->next = NULL;
 	if (b->result == -1) {
 		/* Incomplete: fail it without writing half of it. */
+		b->result = EIO;
+		if (w->loc && b->done && !b->apply)
+			reg_batch_undo(b, w->loc, NULL); /* not the writer's thread */
 		finish(b, EIO);
 		return;
 	}

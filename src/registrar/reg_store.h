@@ -42,20 +42,26 @@ void reg_batch_add(void *batch, enum loc_op_kind kind, const char *aor,
 /* True when some change could not be recorded (out of memory). */
 bool reg_batch_failed(const struct reg_batch *b);
 /*
- * Take back in t what a batch that could not be saved changed (the done
- * callback of a batch whose result is not 0, before reg_batch_clear): a
- * binding it saved is removed unless a later REGISTER changed it since,
- * one it removed or replaced is put back unless its contact is bound
- * again.  So memory, the store and the 500 the client got agree.
+ * Take back in t what a batch that could not be saved changed, contact by
+ * contact: where memory still holds what the batch left (the binding it
+ * saved, or no binding where it removed one), memory takes what the store
+ * has for that contact (what was committed last), or nothing; st NULL
+ * (not on the writer's thread): the binding the batch replaced or removed.
+ * Where a later REGISTER changed the contact since, that change stands.
+ * So memory, the store and the 500 the client got agree.  The writer does
+ * this itself, last batch first, for the failed registration batches of a
+ * commit (done set, no apply), before their done().
  */
-void reg_batch_undo(const struct reg_batch *b, struct loc_table *t);
+void reg_batch_undo(const struct reg_batch *b, struct loc_table *t, struct vs_store *st);
 /* Free the ops (the done callback calls this before freeing its batch). */
 void reg_batch_clear(struct reg_batch *b);
 
 struct reg_writer;
 
-/* Start the writer on its own store handle; -1 with a message on error. */
-int reg_writer_start(struct reg_writer **out, const char *state_dir, char *err,
+/* Start the writer on its own store handle; loc (or NULL) is where failed
+ * registrations are taken back.  -1 with a message on error. */
+int reg_writer_start(struct reg_writer **out, const char *state_dir, struct loc_table *loc,
+		     char *err,
 		     size_t errlen);
 void reg_writer_submit(struct reg_writer *w, struct reg_batch *b);
 /* Commit what is queued, then stop the thread. */

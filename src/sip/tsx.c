@@ -220,6 +220,14 @@ int sip_tsx_respond(struct sip_tsx *t, uint16_t status, const char *buf,
 	if (caller_sends)
 		a &= ~(unsigned)TSX_ACT_SEND;
 	act(t, a);
+	if (t->fsm.state == TSX_ACCEPTED) {
+		/* RFC 6026 7.1: in Accepted the transaction never resends a
+		 * 2xx itself (retransmitted INVITEs are absorbed), so it
+		 * need not keep one for the 32 s of Timer L. */
+		free(t->resp);
+		t->resp = NULL;
+		t->resp_len = 0;
+	}
 	return 0;
 }
 
@@ -364,6 +372,15 @@ void sip_tsx_client_response(struct sip_tsx *t, const struct sip_msg *resp)
 	if ((a & TSX_ACT_PASS_UP) && t->tu && t->tu->response)
 		t->tu->response(t->tu_ctx, t, resp);
 	act(t, a & ~(unsigned)TSX_ACT_PASS_UP);
+	if (resp->status >= 200 && t->fsm.state != TSX_CALLING &&
+	    t->fsm.state != TSX_TRYING && t->fsm.state != TSX_PROCEEDING) {
+		/* Final: the request is never sent again (an ACK for a
+		 * non-2xx has its own copy), so its copy goes now rather
+		 * than after Timer D, K or M. */
+		free(t->resp);
+		t->resp = NULL;
+		t->resp_len = 0;
+	}
 }
 
 static void shutdown_one(struct tsx_link *l)

@@ -27,6 +27,7 @@ enum stmt_id {
 	ST_BIND_DEL,
 	ST_BIND_LIST,
 	ST_BIND_PURGE,
+	ST_BIND_GET,
 	ST_BAN_PUT,
 	ST_BAN_DEL,
 	ST_BAN_LIST,
@@ -57,6 +58,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BIND_LIST] = "SELECT aor, contact, path, call_id, cseq, expires, q, "
 			 "transport, peer, port FROM bindings WHERE expires > ?1",
 	[ST_BIND_PURGE] = "DELETE FROM bindings WHERE expires <= ?1",
+	[ST_BIND_GET] = "SELECT aor, contact, path, call_id, cseq, expires, q, "
+			"transport, peer, port FROM bindings WHERE aor = ?1 AND contact = ?2",
 	[ST_BAN_PUT] = "INSERT OR REPLACE INTO bans(address, port, until, last, "
 		       "offences, reason, manual) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_BAN_DEL] = "DELETE FROM bans WHERE address = ?1 AND port = ?2",
@@ -403,15 +406,12 @@ int vs_store_binding_del(struct vs_store *st, const char *aor,
 	return step_done(st, s);
 }
 
-int vs_store_binding_foreach(struct vs_store *st, uint64_t now,
-			     int (*fn)(const struct vs_binding_rec *b,
-				       void *arg),
-			     void *arg)
+/* Each row of s (a statement over the bindings' columns) to fn. */
+static int binding_rows(sqlite3_stmt *s, int (*fn)(const struct vs_binding_rec *b, void *arg),
+			void *arg)
 {
-	sqlite3_stmt *s = st->stmt[ST_BIND_LIST];
 	int rc, ret = 0;
 
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct vs_binding_rec b;
 		b.aor = (const char *)sqlite3_column_text(s, 0);
@@ -435,6 +435,27 @@ int vs_store_binding_foreach(struct vs_store *st, uint64_t now,
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return ret;
+}
+
+int vs_store_binding_foreach(struct vs_store *st, uint64_t now,
+			     int (*fn)(const struct vs_binding_rec *b,
+				       void *arg),
+			     void *arg)
+{
+	sqlite3_stmt *s = st->stmt[ST_BIND_LIST];
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+	return binding_rows(s, fn, arg);
+}
+
+int vs_store_binding_get(struct vs_store *st, const char *aor, const char *contact,
+			 int (*fn)(const struct vs_binding_rec *b, void *arg), void *arg)
+{
+	sqlite3_stmt *s = st->stmt[ST_BIND_GET];
+
+	sqlite3_bind_text(s, 1, aor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, contact, -1, SQLITE_STATIC);
+	return binding_rows(s, fn, arg);
 }
 
 int vs_store_binding_purge(struct vs_store *st, uint64_t now)

@@ -91,6 +91,10 @@ int vs_store_binding_foreach(struct vs_store *st, uint64_t now,
 			     int (*fn)(const struct vs_binding_rec *b,
 				       void *arg),
 			     void *arg);
+/* Calls fn for the binding of aor with this contact, if there is one
+ * (expired or not): 0, fn's non-zero, or EIO. */
+int vs_store_binding_get(struct vs_store *st, const char *aor, const char *contact,
+			 int (*fn)(const struct vs_binding_rec *b, void *arg), void *arg);
 /* Delete bindings that expired at or before now; returns how many, or -1. */
 int vs_store_binding_purge(struct vs_store *st, uint64_t now);
 

@@ -15,8 +15,9 @@
 #include <strings.h>
 
 #include "core/config.h"
+#include "core/hash.h"
 
-#define DNS_ANSWER_MAX 8192 /* larger answers are truncated by the resolver */
+#define DNS_ANSWER_MAX 65536 /* the largest DNS message */
 #define DNS_MAX_RECORDS 64  /* records of one section looked at */
 #define DNS_MAX_CNAMES 8
 
@@ -44,6 +45,8 @@ bool dns_is_hostname(const char *s)
 		if (++label > 63)
 			return false;
 	}
+	if (s[len - 1] == '-')
+		return false; /* the last label too */
 	/* All digits and dots is an IPv4 address (or a typo of one). */
 	return alpha;
 }
@@ -97,10 +100,8 @@ int dns_parse_srv(const uint8_t *msg, size_t len, const char *qname,
 			continue;
 		if (!strcmp(s->target, ".") || !s->target[0])
 			s->target[0] = 0;
-		else if (!dns_is_hostname(s->target) &&
-			 !(strlen(s->target) > 1 &&
-			   s->target[strlen(s->target) - 1] == '.'))
-			continue;
+		else if (!dns_is_hostname(s->target))
+			continue; /* escapes, odd bytes: not a host we look up */
 		n++;
 	}
 	return n;
@@ -239,7 +240,10 @@ void dns_srv_order(struct dns_srv *s, unsigned n, uint32_t (*rnd)(void))
 
 static uint32_t rnd_default(void)
 {
-	return (uint32_t)random();
+	uint32_t r = 0;
+
+	(void)vs_random(&r, sizeof(r));
+	return r;
 }
 
 /* One query; the answer's length, 0 for "no such name or no record of
@@ -251,6 +255,10 @@ static int query(res_state res, const char *name, int type, uint8_t *buf,
 
 	h_errno = 0;
 	n = res_nquery(res, name, ns_c_in, type, buf, DNS_ANSWER_MAX);
+	/* The resolver returns an answer's full length even when it did
+	 * not fit: never parse beyond the buffer. */
+	if (n > DNS_ANSWER_MAX)
+		n = DNS_ANSWER_MAX;
 	if (n >= 0)
 		return n;
 	if (h_errno == HOST_NOT_FOUND || h_errno == NO_DATA)
@@ -261,13 +269,19 @@ static int query(res_state res, const char *name, int type, uint8_t *buf,
 	return -1;
 }
 
-/* A and AAAA of host, appended; -1 when the resolver failed. */
+/* A and AAAA of host, appended with the SRV record's priority and weight
+ * (srv NULL: none); -1 when the resolver failed. */
 static int lookup_host(res_state res, const struct dns_query *q, const char *host,
-		       uint16_t port, struct vs_sockaddr *out, unsigned *n,
-		       uint32_t *ttl, uint8_t *buf, char *err, size_t errlen)
+		       uint16_t port, const struct dns_srv *srv, struct dns_target *out,
+		       unsigned *n, uint32_t *ttl, uint8_t *buf, char *err, size_t errlen)
 {
 	const int families[2] = {AF_INET, AF_INET6};
+	struct vs_sockaddr a[DNS_MAX_ADDRS];
+	unsigned na = 0;
 	int failed = 0;
+
+	for (unsigned i = 0; i < *n; i++)
+		a[na++] = out[i].sa; /* so that no address comes twice */
 
 	for (int f = 0; f < 2; f++) {
 		int len;
@@ -279,16 +293,22 @@ static int lookup_host(res_state res, const struct dns_query *q, const char *hos
 			failed++;
 			continue;
 		}
-		if (len > 0 && dns_parse_addrs(buf, (size_t)len, host, families[f], port, out,
-					       n, DNS_MAX_ADDRS, ttl) < 0) {
+		if (len > 0 && dns_parse_addrs(buf, (size_t)len, host, families[f], port, a,
+					       &na, DNS_MAX_ADDRS, ttl) < 0) {
 			snprintf(err, errlen, "%s: the DNS answer does not parse", host);
 			failed++;
 		}
 	}
+	for (; *n < na; (*n)++) {
+		out[*n].sa = a[*n];
+		out[*n].priority = srv ? srv->priority : 0;
+		out[*n].weight = srv ? srv->weight : 0;
+		out[*n].srv = srv != NULL;
+	}
 	return failed == (q->v4 + q->v6) ? -1 : 0;
 }
 
-int dns_resolve(void *resp, const struct dns_query *q, struct vs_sockaddr *out,
+int dns_resolve(void *resp, const struct dns_query *q, struct dns_target *out,
 		uint32_t *ttl, char *err, size_t errlen)
 {
 	res_state res = resp;
@@ -329,8 +349,8 @@ int dns_resolve(void *resp, const struct dns_query *q, struct vs_sockaddr *out,
 				if (!srv[i].target[0])
 					continue; /* "." : not offered here */
 				tried++;
-				if (lookup_host(res, q, srv[i].target, srv[i].port, out, &n, ttl, buf,
-						err, errlen))
+				if (lookup_host(res, q, srv[i].target, srv[i].port, &srv[i], out, &n,
+						ttl, buf, err, errlen))
 					failed++;
 			}
 			/* Some targets answered: use them, even if others did not. */
@@ -339,7 +359,7 @@ int dns_resolve(void *resp, const struct dns_query *q, struct vs_sockaddr *out,
 		}
 	}
 	if (lookup_host(res, q, q->name, q->port ? q->port : q->transport == VS_TP_TLS ? 5061 : 5060,
-			out, &n, ttl, buf, err, errlen)) {
+			NULL, out, &n, ttl, buf, err, errlen)) {
 		rc = -1;
 		goto out;
 	}

@@ -65,6 +65,14 @@ struct dns_query {
 	bool v4, v6;	    /* families a listener can send to */
 };
 
+/* One address to try, with the SRV priority and weight it came with
+ * (both 0 for an A or AAAA record found without SRV). */
+struct dns_target {
+	struct vs_sockaddr sa;
+	uint16_t priority, weight;
+	bool srv;
+};
+
 /*
  * Resolve a route (blocking, through res_nquery with state res, a
  * struct __res_state *).  out gets up to DNS_MAX_ADDRS addresses in the
@@ -73,7 +81,7 @@ struct dns_query {
  * or -1 when the resolver failed (no answer, SERVFAIL): then err says
  * why.
  */
-int dns_resolve(void *res, const struct dns_query *q, struct vs_sockaddr *out,
+int dns_resolve(void *res, const struct dns_query *q, struct dns_target *out,
 		uint32_t *ttl, char *err, size_t errlen);
 
 /* True when s is a host name (letters, digits, '-' and '.', labels of

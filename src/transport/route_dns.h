@@ -29,38 +29,43 @@
 
 struct vs_config;
 
-/* Give each route of cfg with a host name its entry: the one with the
- * same name, port and transport, else a free one (resolved as soon as
- * the resolver looks).  -1 when the table is full. */
+/* Give each route of cfg with a host name its entry (vs_route.dns and
+ * dns_gen): the one with the same name, port and transport, else a free
+ * one (resolved as soon as the resolver looks).  -1, with nothing taken,
+ * when the table is full. */
 int route_dns_attach(struct vs_config *cfg);
 /* Free the entries no route of cfg uses (once no older configuration
- * is in use). */
+ * is in use).  A freed entry's generation changes, so a route, lookup or
+ * request that still names it finds nothing. */
 void route_dns_retain_only(const struct vs_config *cfg);
 
-/* The addresses of entry dns in the order to try them (those that
- * failed in the last ROUTE_DNS_HOLDOFF_MS last): up to max.  0 when the
- * name is not resolved (yet) or has no address. */
-unsigned route_dns_get(unsigned dns, struct vs_sockaddr *out, unsigned max,
+/*
+ * The addresses of entry (dns, gen) in the order to try them, up to max:
+ * those that have not failed in the last ROUTE_DNS_HOLDOFF_MS first, the
+ * first of them picked among the lowest SRV priority by weight for each
+ * request (RFC 2782), then the others.  0 when the name is not resolved
+ * (yet) or has no address.
+ */
+unsigned route_dns_get(unsigned dns, uint32_t gen, struct vs_sockaddr *out, unsigned max,
 		       uint64_t now_ms);
-/* A request to a, an address of entry dns, failed. */
-void route_dns_failed(unsigned dns, const struct vs_sockaddr *a, uint64_t now_ms);
-/* a (address and port) is one of entry dns's addresses. */
-bool route_dns_has(unsigned dns, const struct vs_sockaddr *a);
-/* a's IP is one of entry dns's addresses (trusted like a route address). */
-bool route_dns_has_ip(unsigned dns, const struct vs_sockaddr *a);
-/* The name of entry dns ("" when none). */
-void route_dns_name(unsigned dns, char *out, size_t size);
+/* A request to a, an address of entry (dns, gen), failed. */
+void route_dns_failed(unsigned dns, uint32_t gen, const struct vs_sockaddr *a, uint64_t now_ms);
+/* a (address and port) is one of the entry's addresses. */
+bool route_dns_has(unsigned dns, uint32_t gen, const struct vs_sockaddr *a);
+/* a's IP is one of the entry's addresses. */
+bool route_dns_has_ip(unsigned dns, uint32_t gen, const struct vs_sockaddr *a);
 
 /* The resolver thread: the next entry due at now_ms (its query in q,
- * with name copied to name), or 0 and the time until one is due in
- * *wait_ms (UINT64_MAX: none). */
+ * with name copied to name, its generation in *gen), or 0 and the time
+ * until one is due in *wait_ms (UINT64_MAX: none). */
 unsigned route_dns_due(uint64_t now_ms, struct dns_query *q, char *name,
-		       size_t namelen, uint64_t *wait_ms);
-/* The result of resolving entry dns: n addresses (n < 0: the lookup
- * failed, the addresses it had are kept), for ttl seconds.  Returns true
- * for its first answer and when the addresses differ from the ones it had
- * (worth a log line). */
-bool route_dns_store(unsigned dns, const struct vs_sockaddr *a, int n,
+		       size_t namelen, uint32_t *gen, uint64_t *wait_ms);
+/* The result of resolving entry (dns, gen): n targets (n < 0: the lookup
+ * failed, the addresses it had are kept), for ttl seconds; ignored when
+ * the entry was freed or reused meanwhile.  Returns true for its first
+ * answer and when the addresses differ from the ones it had (worth a log
+ * line). */
+bool route_dns_store(unsigned dns, uint32_t gen, const struct dns_target *t, int n,
 		     uint32_t ttl, uint64_t now_ms);
 /* Every entry in use has been looked up at least once. */
 bool route_dns_all_tried(void);

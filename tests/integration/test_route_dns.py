@@ -6,8 +6,8 @@ that has only loopback, whose /etc/resolv.conf (ip netns exec binds
 503 and a silent server each followed by the next SRV target in the same
 transaction (failover), the failed address tried last by the next call,
 the port given by SRV, A records with a configured port, a changed A
-record followed after its TTL, a name with no address answered 503, and
-the resolved addresses trusted like a route's address, and the addresses
+record followed after its TTL, a name with no address answered 503, the
+resolved addresses trusted only with trusted = true, and the addresses
 kept while the DNS server is gone; with a DNS server that never answers,
 the daemon starts and stops without waiting for it.  Needs root and
 dnsmasq (Debian dnsmasq-base)."""
@@ -130,7 +130,7 @@ def call(number, peers, timeout=6.0):
 
 conf = ('transactions = { t1 = 50; };\n'  # timer B: 64 x 50 ms = 3.2 s
         'upstream = { routes = (\n'
-        '  { prefix = "1"; address = "trunk.test"; transport = "udp"; },\n'
+        '  { prefix = "1"; address = "trunk.test"; transport = "udp"; trusted = true; },\n'
         '  { prefix = "2"; address = "moving.trunk.test"; port = 5073; },\n'
         '  { prefix = "3"; address = "nowhere.trunk.test"; }\n'
         ' ); trusted = [ "%s" ]; };\n' % CALLER)
@@ -210,9 +210,11 @@ try:
         return r
 
     r = invite_nobody("127.0.0.2", "sip:pbx@trunk.test")
-    c.check("a resolved route address is trusted (404, not 407)", r is not None and status(r) == 404, r)
-    r = invite_nobody("127.0.0.5", "sip:x@localhost")
-    c.check("... another address is not (407)", r is not None and status(r) == 407, r)
+    c.check("an address of a route with trusted = true is trusted (404, not 407)",
+            r is not None and status(r) == 404, r)
+    r = invite_nobody("127.0.0.4", "sip:x@localhost")
+    c.check("... one of a route by host name without it is not (407)",
+            r is not None and status(r) == 407, r)
 
     # The DNS server goes away: the addresses last resolved are kept.
     dns.terminate()

@@ -334,6 +334,13 @@ static void test_tls(void **state)
 	assert_int_equal(cfg.routes[1].port, 5070);
 	assert_true(cfg.routes[1].v4 && cfg.routes[1].v6);
 	assert_false(cfg.routes[0].dns); /* given by route_dns_attach, not the loader */
+	assert_false(cfg.routes[0].trusted); /* DNS answers are not trusted by default */
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "upstream = { routes = ( { address = \"pbx.example\"; trusted = true; },\n"
+			      "  { address = \"192.0.2.1\"; }, { address = \"192.0.2.2\"; trusted = false; } ); };\n"), 0);
+	assert_true(cfg.routes[0].trusted);
+	assert_true(cfg.routes[1].trusted); /* a route's own address: trusted */
+	assert_false(cfg.routes[2].trusted);
 	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
 			      "upstream = { routes = (\n { address = \"not a host\"; } ); };\n"), -1);
 	assert_err_at(3, "an IPv4 or IPv6 address, or a host name");

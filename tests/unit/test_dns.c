@@ -256,20 +256,28 @@ static void named_route(size_t i, const char *name, uint16_t port, unsigned tp)
 	r->v4 = true;
 }
 
-static struct vs_sockaddr v4(const char *ip, uint16_t port)
+static struct dns_target tgt(const char *ip, uint16_t port, bool srv, uint16_t prio,
+			     uint16_t weight)
 {
-	struct vs_sockaddr a;
+	struct dns_target t;
 
-	vs_sa_from_ip(&a, ip, port);
-	return a;
+	memset(&t, 0, sizeof(t));
+	vs_sa_from_ip(&t.sa, ip, port);
+	t.srv = srv;
+	t.priority = prio;
+	t.weight = weight;
+	return t;
 }
 
 static void test_route_table(void **state)
 {
 	struct dns_query q;
-	struct vs_sockaddr got[8], res[2] = {v4("192.0.2.1", 5070), v4("192.0.2.2", 5071)};
+	struct vs_sockaddr got[8];
+	struct dns_target res[2] = {tgt("192.0.2.1", 5070, false, 0, 0),
+				    tgt("192.0.2.2", 5071, false, 0, 0)};
 	char name[DNS_NAME_MAX];
 	uint64_t wait;
+	uint32_t gen, g1, g2;
 	unsigned d1, d2;
 
 	(void)state;
@@ -279,72 +287,166 @@ static void test_route_table(void **state)
 	cfg.nroutes = 2;
 	assert_int_equal(route_dns_attach(&cfg), 0);
 	d1 = cfg.routes[0].dns;
+	g1 = cfg.routes[0].dns_gen;
 	d2 = cfg.routes[1].dns;
-	assert_true(d1 && d2 && d1 != d2);
+	g2 = cfg.routes[1].dns_gen;
+	assert_true(d1 && d2 && d1 != d2 && g1 != g2);
 	assert_false(route_dns_all_tried());
-	assert_int_equal(route_dns_get(d1, got, 8, 1000), 0); /* not yet */
+	assert_int_equal(route_dns_get(d1, g1, got, 8, 1000), 0); /* not yet */
 
 	/* Both are due at once; each is handed out once. */
-	unsigned a = route_dns_due(1000, &q, name, sizeof(name), &wait);
-	assert_true(a == d1 || a == d2);
-	if (a == d1) {
-		assert_string_equal(q.name, "trunk.test");
-		assert_int_equal(q.port, 0);
-		assert_int_equal(q.transport, VS_TP_UDP);
-	}
-	unsigned b = route_dns_due(1000, &q, name, sizeof(name), &wait);
-	assert_true(b && b != a);
-	assert_int_equal(route_dns_due(1000, &q, name, sizeof(name), &wait), 0);
+	unsigned a = route_dns_due(1000, &q, name, sizeof(name), &gen, &wait);
+	assert_int_equal(a, d1); /* in slot order */
+	assert_int_equal(gen, g1);
+	assert_string_equal(q.name, "trunk.test");
+	assert_int_equal(q.port, 0);
+	assert_int_equal(q.transport, VS_TP_UDP);
+	assert_int_equal(route_dns_due(1000, &q, name, sizeof(name), &gen, &wait), d2);
+	assert_int_equal(q.port, 5080);
+	assert_int_equal(route_dns_due(1000, &q, name, sizeof(name), &gen, &wait), 0);
 	assert_int_equal(wait, ROUTE_DNS_RETRY * 1000);
 
-	assert_true(route_dns_store(d1, res, 2, 5, 1000));   /* TTL 5 s: kept 10 s */
-	assert_false(route_dns_store(d1, res, 2, 5, 1000));  /* same: no news */
-	assert_true(route_dns_store(d2, res, 0, 300, 1000)); /* no address */
+	assert_true(route_dns_store(d1, g1, res, 2, 5, 1000));	 /* TTL 5 s: kept 10 s */
+	assert_false(route_dns_store(d1, g1, res, 2, 5, 1000));	 /* same: no news */
+	assert_true(route_dns_store(d2, g2, res, 0, 300, 1000)); /* no address */
 	assert_true(route_dns_all_tried());
-	assert_int_equal(route_dns_get(d1, got, 8, 1000), 2);
-	assert_true(vs_sa_ip_eq(&got[0], &res[0]));
-	assert_true(route_dns_has(d1, &res[1]));
-	struct vs_sockaddr other_port = v4("192.0.2.2", 9999);
-	assert_false(route_dns_has(d1, &other_port));
-	assert_true(route_dns_has_ip(d1, &other_port));
-	assert_int_equal(route_dns_get(d2, got, 8, 1000), 0);
+	/* A-records (no SRV): DNS order. */
+	assert_int_equal(route_dns_get(d1, g1, got, 8, 1000), 2);
+	assert_true(vs_sa_ip_eq(&got[0], &res[0].sa));
+	assert_true(route_dns_has(d1, g1, &res[1].sa));
+	struct vs_sockaddr other_port;
+	vs_sa_from_ip(&other_port, "192.0.2.2", 9999);
+	assert_false(route_dns_has(d1, g1, &other_port));
+	assert_true(route_dns_has_ip(d1, g1, &other_port));
+	assert_false(route_dns_has_ip(d1, g1 + 100, &other_port)); /* another generation */
+	assert_int_equal(route_dns_get(d2, g2, got, 8, 1000), 0);
 
 	/* A failed address goes last for the hold-off, then back. */
-	route_dns_failed(d1, &res[0], 2000);
-	assert_int_equal(route_dns_get(d1, got, 8, 2000), 2);
-	assert_true(vs_sa_ip_eq(&got[0], &res[1]));
-	assert_true(vs_sa_ip_eq(&got[1], &res[0]));
-	assert_int_equal(route_dns_get(d1, got, 8, 2000 + ROUTE_DNS_HOLDOFF_MS), 2);
-	assert_true(vs_sa_ip_eq(&got[0], &res[0]));
+	route_dns_failed(d1, g1, &res[0].sa, 2000);
+	assert_int_equal(route_dns_get(d1, g1, got, 8, 2000), 2);
+	assert_true(vs_sa_ip_eq(&got[0], &res[1].sa));
+	assert_true(vs_sa_ip_eq(&got[1], &res[0].sa));
+	assert_int_equal(route_dns_get(d1, g1, got, 8, 2000 + ROUTE_DNS_HOLDOFF_MS), 2);
+	assert_true(vs_sa_ip_eq(&got[0], &res[0].sa));
 
 	/* Due again after the TTL (clamped to the minimum); a failed
 	 * lookup keeps the addresses. */
 	assert_int_equal(route_dns_due(1000 + ROUTE_DNS_TTL_MIN * 1000 - 1, &q, name, sizeof(name),
-				       &wait), 0);
-	assert_int_equal(route_dns_due(1000 + ROUTE_DNS_TTL_MIN * 1000, &q, name, sizeof(name), &wait),
-			 d1);
-	route_dns_store(d1, NULL, -1, 0, 12000);
-	assert_int_equal(route_dns_get(d1, got, 8, 12000), 2);
+				       &gen, &wait), 0);
+	assert_int_equal(route_dns_due(1000 + ROUTE_DNS_TTL_MIN * 1000, &q, name, sizeof(name), &gen,
+				       &wait), d1);
+	route_dns_store(d1, g1, NULL, -1, 0, 12000);
+	assert_int_equal(route_dns_get(d1, g1, got, 8, 12000), 2);
 
 	/* A reload keeps the entry of an unchanged route, gives a changed
 	 * one a new entry, and frees what no route uses. */
-	struct vs_config next;
-	memcpy(&next, &cfg, sizeof(cfg));
 	memset(&cfg, 0, sizeof(cfg));
 	named_route(0, "trunk.test", 0, VS_TP_UDP);
 	named_route(1, "pbx.test", 5081, VS_TP_TCP);
 	cfg.nroutes = 2;
 	assert_int_equal(route_dns_attach(&cfg), 0);
 	assert_int_equal(cfg.routes[0].dns, d1);
+	assert_int_equal(cfg.routes[0].dns_gen, g1);
 	assert_true(cfg.routes[1].dns != d2);
-	assert_int_equal(route_dns_get(d1, got, 8, 12000), 2);
 	route_dns_retain_only(&cfg);
-	assert_int_equal(route_dns_get(d2, got, 8, 12000), 0);
-	route_dns_name(d2, name, sizeof(name));
-	assert_string_equal(name, "");
-	route_dns_name(d1, name, sizeof(name));
-	assert_string_equal(name, "trunk.test");
-	(void)next;
+	assert_int_equal(route_dns_get(d2, g2, got, 8, 12000), 0);
+
+	/* A lookup that was under way for a freed entry whose slot was
+	 * taken again since stores nothing into the new one. */
+	assert_int_equal(route_dns_due(30000, &q, name, sizeof(name), &gen, &wait), d1);
+	unsigned d3 = cfg.routes[1].dns;
+	uint32_t g3 = cfg.routes[1].dns_gen;
+	assert_int_equal(route_dns_due(30000, &q, name, sizeof(name), &gen, &wait), d3);
+	memset(&cfg, 0, sizeof(cfg));
+	route_dns_retain_only(&cfg); /* everything freed */
+	named_route(0, "other.test", 0, VS_TP_UDP);
+	cfg.nroutes = 1;
+	assert_int_equal(route_dns_attach(&cfg), 0);
+	assert_int_equal(cfg.routes[0].dns, d1); /* the first free slot again */
+	assert_true(cfg.routes[0].dns_gen != g1);
+	assert_false(route_dns_store(d1, g1, res, 2, 300, 20000)); /* the old lookup */
+	assert_int_equal(route_dns_get(cfg.routes[0].dns, cfg.routes[0].dns_gen, got, 8, 20000), 0);
+	assert_false(route_dns_store(d3, g3, res, 2, 300, 20000));
+	memset(&cfg, 0, sizeof(cfg));
+	route_dns_retain_only(&cfg);
+}
+
+/* RFC 2782 weights share the load request by request. */
+static void test_route_weights(void **state)
+{
+	struct dns_target t[3] = {tgt("192.0.2.1", 5060, true, 10, 90),
+				  tgt("192.0.2.2", 5060, true, 10, 10),
+				  tgt("192.0.2.3", 5060, true, 20, 50)};
+	struct vs_sockaddr got[8], q_sa;
+	char name[DNS_NAME_MAX];
+	struct dns_query q;
+	uint64_t wait;
+	uint32_t gen;
+	unsigned first[3] = {0}, d;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	named_route(0, "weights.test", 0, VS_TP_UDP);
+	cfg.nroutes = 1;
+	assert_int_equal(route_dns_attach(&cfg), 0);
+	d = cfg.routes[0].dns;
+	assert_int_equal(route_dns_due(0, &q, name, sizeof(name), &gen, &wait), d);
+	route_dns_store(d, gen, t, 3, 300, 0);
+	for (int i = 0; i < 2000; i++) {
+		assert_int_equal(route_dns_get(d, gen, got, 8, 0), 3);
+		for (int k = 0; k < 3; k++)
+			if (vs_sa_ip_eq(&got[0], &t[k].sa))
+				first[k]++;
+		/* every address exactly once */
+		assert_false(vs_sa_ip_eq(&got[0], &got[1]) || vs_sa_ip_eq(&got[1], &got[2]) ||
+			     vs_sa_ip_eq(&got[0], &got[2]));
+	}
+	/* 90:10 within the lowest priority; the priority 20 one never first. */
+	assert_true(first[0] > 1650 && first[0] < 1950);
+	assert_true(first[1] > 50 && first[1] < 350);
+	assert_int_equal(first[2], 0);
+	/* The heavy one failed: the light one first, every time. */
+	q_sa = t[0].sa;
+	route_dns_failed(d, gen, &q_sa, 0);
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(route_dns_get(d, gen, got, 8, 1), 3);
+		assert_true(vs_sa_ip_eq(&got[0], &t[1].sa));
+		assert_true(vs_sa_ip_eq(&got[2], &t[0].sa)); /* failed: last */
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	route_dns_retain_only(&cfg);
+}
+
+/* A configuration that does not fit takes no entry. */
+static void test_route_table_full(void **state)
+{
+	static struct vs_config a, b, c;
+	char nm[64];
+	struct vs_sockaddr got[1];
+
+	(void)state;
+	struct vs_config *cs[3] = {&a, &b, &c};
+	for (int k = 0; k < 3; k++) {
+		memset(cs[k], 0, sizeof(*cs[k]));
+		for (int i = 0; i < VS_CONFIG_MAX_ROUTES; i++) {
+			struct vs_route *r = &cs[k]->routes[i];
+			snprintf(nm, sizeof(nm), "r%d-%d.test", k, i);
+			snprintf(r->address, sizeof(r->address), "%s", nm);
+			r->named = true;
+			r->transport = VS_TP_UDP;
+			r->v4 = true;
+		}
+		cs[k]->nroutes = VS_CONFIG_MAX_ROUTES;
+	}
+	assert_int_equal(route_dns_attach(&a), 0);
+	assert_int_equal(route_dns_attach(&b), 0); /* 128 entries used */
+	assert_int_equal(route_dns_attach(&c), -1);
+	/* c took nothing: once a is gone, b still has all its entries and
+	 * a new configuration fits in a's. */
+	route_dns_retain_only(&b);
+	assert_int_equal(route_dns_attach(&c), 0);
+	for (int i = 0; i < VS_CONFIG_MAX_ROUTES; i++)
+		assert_int_equal(route_dns_get(b.routes[i].dns, b.routes[i].dns_gen, got, 1, 0), 0);
 	memset(&cfg, 0, sizeof(cfg));
 	route_dns_retain_only(&cfg);
 }
@@ -357,6 +459,8 @@ int main(void)
 		cmocka_unit_test(test_parse_addrs),
 		cmocka_unit_test(test_srv_order),
 		cmocka_unit_test(test_route_table),
+		cmocka_unit_test(test_route_weights),
+		cmocka_unit_test(test_route_table_full),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,7 +104,7 @@ static void test_undo_new_refresh_remove(void **state)
 	/* A new binding that could not be saved is gone again. */
 	assert_int_equal(reg(&t, "alice@x", "sip:alice@192.0.2.1", 600, "c1", 1, &flow_a, &b), LOC_OK);
 	assert_int_equal(loc_count(&t), 1);
-	reg_batch_undo(b, &t);
+	reg_batch_undo(b, &t, NULL);
 	drop(b);
 	assert_int_equal(loc_count(&t), 0);
 	assert_false(one(&t, "alice@x", &cseq, &exp, &w));
@@ -115,7 +115,7 @@ static void test_undo_new_refresh_remove(void **state)
 	assert_int_equal(reg(&t, "alice@x", "sip:alice@192.0.2.1", 3600, "c1", 2, &flow_b, &b), LOC_OK);
 	assert_true(one(&t, "alice@x", &cseq, &exp, &w));
 	assert_int_equal(cseq, 2);
-	reg_batch_undo(b, &t);
+	reg_batch_undo(b, &t, NULL);
 	drop(b);
 	assert_true(one(&t, "alice@x", &cseq, &exp, &w));
 	assert_int_equal(cseq, 1);
@@ -126,7 +126,7 @@ static void test_undo_new_refresh_remove(void **state)
 	/* A removal that could not be saved: the binding is back. */
 	assert_int_equal(reg(&t, "alice@x", "sip:alice@192.0.2.1", 0, "c1", 3, &flow_a, &b), LOC_OK);
 	assert_int_equal(loc_count(&t), 0);
-	reg_batch_undo(b, &t);
+	reg_batch_undo(b, &t, NULL);
 	drop(b);
 	assert_true(one(&t, "alice@x", &cseq, &exp, &w));
 	assert_int_equal(cseq, 1);
@@ -136,11 +136,24 @@ static void test_undo_new_refresh_remove(void **state)
 	 * binding a later REGISTER refreshed stays as that one left it. */
 	assert_int_equal(reg(&t, "bob@x", "sip:bob@192.0.2.2", 600, "c2", 1, &flow_a, &b), LOC_OK);
 	assert_int_equal(reg(&t, "bob@x", "sip:bob@192.0.2.2", 900, "c2", 2, &flow_b, NULL), LOC_OK);
-	reg_batch_undo(b, &t);
+	reg_batch_undo(b, &t, NULL);
 	drop(b);
 	assert_true(one(&t, "bob@x", &cseq, &exp, &w));
 	assert_int_equal(cseq, 2);
 	assert_int_equal(exp, NOW + 900);
+	assert_int_equal(loc_count(&t), 2);
+
+	/* A refresh that could not be saved, then a removal that was: the
+	 * undo does not bring the old binding back (no ghost after the
+	 * phone was told its removal succeeded). */
+	struct reg_batch *later;
+	assert_int_equal(reg(&t, "carol@x", "sip:carol@192.0.2.3", 600, "c3", 1, &flow_a, NULL), LOC_OK);
+	assert_int_equal(reg(&t, "carol@x", "sip:carol@192.0.2.3", 600, "c3", 2, &flow_a, &b), LOC_OK);
+	assert_int_equal(reg(&t, "carol@x", "sip:carol@192.0.2.3", 0, "c3", 3, &flow_a, &later), LOC_OK);
+	reg_batch_undo(b, &t, NULL);
+	drop(b);
+	drop(later);
+	assert_false(one(&t, "carol@x", &cseq, &exp, &w));
 	assert_int_equal(loc_count(&t), 2);
 
 	loc_table_destroy(&t);
@@ -173,8 +186,19 @@ static void on_done(struct reg_batch *b)
 	free(b);
 }
 
+static struct reg_batch *tagged_reg_cseq(struct loc_table *t, const char *aor,
+					 const char *contact, int slot, uint32_t cseq,
+					 uint32_t expires);
+
 static struct reg_batch *tagged_reg(struct loc_table *t, const char *aor, const char *contact,
 				    int slot)
+{
+	return tagged_reg_cseq(t, aor, contact, slot, 1, 600);
+}
+
+static struct reg_batch *tagged_reg_cseq(struct loc_table *t, const char *aor,
+					 const char *contact, int slot, uint32_t cseq,
+					 uint32_t expires)
 {
 	struct loc_contact c;
 	struct loc_register r;
@@ -186,14 +210,14 @@ static struct reg_batch *tagged_reg(struct loc_table *t, const char *aor, const 
 	memset(&c, 0, sizeof(c));
 	c.raw = pl_from_cstr(contact);
 	assert_int_equal(sip_uri_parse(&c.uri, &c.raw), 0);
-	c.expires = 600;
+	c.expires = expires;
 	c.q = 1000;
 	memset(&r, 0, sizeof(r));
 	r.aor = aor;
 	r.contacts = &c;
 	r.ncontacts = 1;
 	r.call_id = pl_from_cstr("w1");
-	r.cseq = 1;
+	r.cseq = cseq;
 	r.flow = &flow_a;
 	r.now = (uint64_t)time(NULL);
 	r.max_contacts = 10;
@@ -210,32 +234,61 @@ static int count_binding(const struct vs_binding_rec *b, void *arg)
 	return 0;
 }
 
+/* A writer on a fresh state directory whose store refuses, by a SQLite
+ * trigger, the bindings matching `when` (an SQL condition on NEW): a real
+ * failed statement, so the transaction is rolled back. */
+static struct reg_writer *refusing_writer(char *dir, struct loc_table *loc, const char *when)
+{
+	char path[256], err[256], sql[256];
+	struct reg_writer *w;
+	sqlite3 *db;
+
+	setup_flows();
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(reg_writer_start(&w, dir, loc, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, VS_STORE_FILE);
+	snprintf(sql, sizeof(sql),
+		 "CREATE TRIGGER refuse BEFORE INSERT ON bindings WHEN %s "
+		 "BEGIN SELECT RAISE(ABORT, 'refused'); END;", when);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	rec.ndone = 0;
+	return w;
+}
+
+/* Until n batches are done. */
+static void wait_done(int n)
+{
+	pthread_mutex_lock(&rec.lock);
+	while (rec.ndone < n)
+		pthread_cond_wait(&rec.cond, &rec.lock);
+	pthread_mutex_unlock(&rec.lock);
+}
+
+static void remove_state(const char *dir)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	char path[256];
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s%s", dir, VS_STORE_FILE, suffixes[i]);
+		unlink(path);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_writer_fails_only_the_refused_batch(void **state)
 {
-	char dir[] = "/tmp/vs-registrar-test-XXXXXX", path[256], err[256];
+	char dir[] = "/tmp/vs-registrar-test-XXXXXX", err[256];
 	struct reg_writer *w;
 	struct loc_table t;
 	struct vs_store *st;
-	sqlite3 *db;
 	int n = 0;
 
 	(void)state;
-	setup_flows();
-	assert_non_null(mkdtemp(dir));
-	assert_int_equal(reg_writer_start(&w, dir, err, sizeof(err)), 0);
-	/* SQLite itself refuses every binding of bad@x: a real failed
-	 * statement, so the transaction is rolled back. */
-	snprintf(path, sizeof(path), "%s/%s", dir, VS_STORE_FILE);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-				      "CREATE TRIGGER refuse BEFORE INSERT ON bindings "
-				      "WHEN NEW.aor = 'bad@x' BEGIN SELECT RAISE(ABORT, 'refused'); END;",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	sqlite3_close(db);
-
+	w = refusing_writer(dir, NULL, "NEW.aor = 'bad@x'");
 	assert_int_equal(loc_table_init(&t, 100), 0);
-	rec.ndone = 0;
 	/* Submitted together, so usually committed as one group. */
 	struct reg_batch *good1 = tagged_reg(&t, "good@x", "sip:good@192.0.2.1", 0);
 	struct reg_batch *bad = tagged_reg(&t, "bad@x", "sip:bad@192.0.2.1", 1);
@@ -243,10 +296,7 @@ static void test_writer_fails_only_the_refused_batch(void **state)
 	reg_writer_submit(w, good1);
 	reg_writer_submit(w, bad);
 	reg_writer_submit(w, good2);
-	pthread_mutex_lock(&rec.lock);
-	while (rec.ndone < 3)
-		pthread_cond_wait(&rec.cond, &rec.lock);
-	pthread_mutex_unlock(&rec.lock);
+	wait_done(3);
 	reg_writer_stop(w);
 	assert_int_equal(rec.results[0], 0);
 	assert_int_equal(rec.results[1], EIO);
@@ -258,14 +308,70 @@ static void test_writer_fails_only_the_refused_batch(void **state)
 	assert_int_equal(n, 2);
 	vs_store_close(st);
 	loc_table_destroy(&t);
+	remove_state(dir);
+}
+
+/* Two REGISTERs of one address of record that both fail, committed
+ * together: the writer takes them back last first, so nothing of either
+ * stays in memory. */
+static void test_writer_undoes_last_first(void **state)
+{
+	char dir[] = "/tmp/vs-registrar-test-XXXXXX";
+	struct reg_writer *w;
+	struct loc_table t;
+
+	(void)state;
+	assert_int_equal(loc_table_init(&t, 100), 0);
+	w = refusing_writer(dir, &t, "NEW.aor = 'bad@x'");
+	/* A new binding (cseq 1), then its refresh (cseq 2): DEL(1), PUT(2). */
+	struct reg_batch *first = tagged_reg_cseq(&t, "bad@x", "sip:bad@192.0.2.1", 0, 1, 600);
+	struct reg_batch *second = tagged_reg_cseq(&t, "bad@x", "sip:bad@192.0.2.1", 1, 2, 900);
+	reg_writer_submit(w, first);
+	reg_writer_submit(w, second);
+	wait_done(2);
+	reg_writer_stop(w);
+	assert_int_equal(rec.results[0], EIO);
+	assert_int_equal(rec.results[1], EIO);
+	assert_int_equal(loc_count(&t), 0);
+	loc_table_destroy(&t);
+	remove_state(dir);
+}
+
+/* A refresh the store refuses: memory gets back the binding the store
+ * has (the one committed before), not nothing and not the refresh. */
+static void test_writer_restores_what_was_stored(void **state)
+{
+	char dir[] = "/tmp/vs-registrar-test-XXXXXX";
+	struct reg_writer *w;
+	struct loc_table t;
+	uint32_t cseq;
+	uint64_t exp;
+	uint16_t wk;
+
+	(void)state;
+	assert_int_equal(loc_table_init(&t, 100), 0);
+	w = refusing_writer(dir, &t, "NEW.cseq = 2");
+	reg_writer_submit(w, tagged_reg_cseq(&t, "dave@x", "sip:dave@192.0.2.4", 0, 1, 600));
+	wait_done(1);
+	assert_int_equal(rec.results[0], 0);
+	reg_writer_submit(w, tagged_reg_cseq(&t, "dave@x", "sip:dave@192.0.2.4", 1, 2, 900));
+	wait_done(2);
+	reg_writer_stop(w);
+	assert_int_equal(rec.results[1], EIO);
 	{
-		static const char *const suffixes[] = {"", "-wal", "-shm"};
-		for (int i = 0; i < 3; i++) {
-			snprintf(path, sizeof(path), "%s/%s%s", dir, VS_STORE_FILE, suffixes[i]);
-			unlink(path);
-		}
+		struct loc_binding *out[4];
+		assert_int_equal(loc_lookup(&t, "dave@x", (uint64_t)time(NULL), out, 4), 1);
+		cseq = out[0]->cseq;
+		exp = out[0]->expires;
+		wk = out[0]->flow.worker;
+		loc_free(out[0]);
 	}
-	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(cseq, 1);
+	assert_true(exp <= (uint64_t)time(NULL) + 600);
+	assert_int_equal(wk, 1); /* its flow, from memory */
+	assert_int_equal(loc_count(&t), 1);
+	loc_table_destroy(&t);
+	remove_state(dir);
 }
 
 int main(void)
@@ -273,6 +379,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_undo_new_refresh_remove),
 		cmocka_unit_test(test_writer_fails_only_the_refused_batch),
+		cmocka_unit_test(test_writer_undoes_last_first),
+		cmocka_unit_test(test_writer_restores_what_was_stored),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
