@@ -73,6 +73,7 @@ void vs_config_defaults(struct vs_config *cfg)
 	cfg->reg_default_expires = 3600;
 	cfg->reg_max_contacts = 5;
 	cfg->reg_max_bindings = 100000;
+	cfg->failover_timeout = 4000;
 	cfg->tsx_t1 = 500;
 	cfg->tsx_t2 = 4000;
 	cfg->tsx_t4 = 5000;
@@ -798,12 +799,13 @@ static bool has_listener(const struct vs_config *cfg, unsigned tp,
 static void load_upstream(struct loader *ld, const config_t *c,
 			  struct vs_config *cfg)
 {
-	static const char *const keys[] = {"routes", "trusted", NULL};
+	static const char *const keys[] = {"routes", "trusted", "failover_timeout", NULL};
 	const config_setting_t *g = group(ld, c, "upstream", keys);
 	const config_setting_t *l;
 
 	if (!g)
 		return;
+	get_uint(ld, g, "failover_timeout", 0, 60000, &cfg->failover_timeout);
 	l = config_setting_get_member(g, "routes");
 	if (l) {
 		int n = config_setting_length(l);

@@ -281,6 +281,8 @@ struct vs_config {
 	size_t nroutes;
 	struct vs_cidr trusted[VS_CONFIG_MAX_TRUSTED];
 	size_t ntrusted;
+	uint32_t failover_timeout; /* ms without any answer before the next
+				      address of a DNS route; 0: Timer B/F */
 
 	/* transactions */
 	uint32_t tsx_t1, tsx_t2, tsx_t4; /* ms */

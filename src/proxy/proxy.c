@@ -48,6 +48,8 @@ struct proxy_failover {
 	uint32_t gen; /* ... and its generation */
 	unsigned ntried;
 	struct vs_sockaddr tried[DNS_MAX_ADDRS];
+	struct timer silence; /* upstream.failover_timeout: no answer at all */
+	struct proxy_branch *b; /* the branch it belongs to now */
 };
 
 struct proxy_branch {
@@ -343,8 +345,11 @@ static void ctx_unref(struct proxy_ctx *ctx)
 			ctx->st->user = NULL;
 		sip_tsx_put(ctx->st);
 	}
-	for (unsigned i = 0; i < ctx->nbranches; i++)
+	for (unsigned i = 0; i < ctx->nbranches; i++) {
+		if (ctx->br[i].failover)
+			timer_stop(ctx->srv->tsx->wheel, &ctx->br[i].failover->silence);
 		free(ctx->br[i].failover);
+	}
 	free(ctx->best);
 	free(ctx->req);
 	free(ctx);
@@ -440,6 +445,42 @@ static int status_class_rank(uint16_t s)
 
 static const struct sip_tsx_tu branch_tu;
 static void new_branch_id(const struct sip_server *srv, char out[40]);
+static bool branch_failover(struct proxy_branch *b, struct sip_tsx *t);
+
+/* upstream.failover_timeout: a branch to a DNS route that got no answer
+ * at all (not even 100) in that time is given up, without waiting for
+ * Timer B or F, and the request goes to the next address.  Its client
+ * transaction ends at once: a late answer from that server is dropped as
+ * stray (it had its chance). */
+static void failover_silence(struct timer *tm, void *arg)
+{
+	struct proxy_failover *fo = arg;
+	struct proxy_branch *b = fo->b;
+	struct sip_tsx *t = b->t;
+
+	(void)tm;
+	if (b->done || b->status || !t || b->ctx->final_sent || b->ctx->cancelling)
+		return;
+	sip_tsx_link_get(t);
+	b->done = true;
+	if (branch_failover(b, t))
+		sip_tsx_client_abandon(t);
+	else
+		b->done = false; /* nowhere else to go: Timer B or F decides */
+	sip_tsx_put(t);
+}
+
+static void failover_watch(struct proxy_branch *b)
+{
+	struct sip_server *srv = b->ctx->srv;
+	struct proxy_failover *fo = b->failover;
+
+	fo->b = b;
+	timer_stop(srv->tsx->wheel, &fo->silence);
+	if (srv->cfg->failover_timeout)
+		timer_start(srv->tsx->wheel, &fo->silence, *srv->tsx->now_ms,
+			    srv->cfg->failover_timeout, failover_silence, fo);
+}
 
 /*
  * RFC 3263 4.3: the request to one address of an upstream route's host
@@ -509,6 +550,7 @@ static bool branch_failover(struct proxy_branch *b, struct sip_tsx *t)
 	fo->tried[fo->ntried++] = addrs[i];
 	nb->failover = fo;
 	b->failover = NULL;
+	failover_watch(nb);
 	vs_stat_inc(srv->stats, VS_STAT_PROXY_ROUTE_FAILOVER);
 	vs_stat_inc(srv->stats, VS_STAT_PROXY_FORWARDED);
 	return true;
@@ -858,6 +900,8 @@ static bool forward(struct sip_server *srv, const struct sip_input *in,
 				b->failover->dns = tg[i].dns;
 				b->failover->gen = tg[i].dns_gen;
 				b->failover->tried[b->failover->ntried++] = tg[i].flow.peer;
+				timer_init(&b->failover->silence);
+				failover_watch(b);
 			}
 		}
 		started++;

@@ -393,6 +393,12 @@ void sip_tsx_shutdown(struct tsx_table *table)
 	tsx_table_drain(table, shutdown_one);
 }
 
+void sip_tsx_client_abandon(struct sip_tsx *t)
+{
+	if (t->client)
+		terminate(t);
+}
+
 void sip_tsx_tu_committed(struct sip_tsx *t)
 {
 	if (!t->tu_deadline || !t->link.in_table)

@@ -141,6 +141,11 @@ struct sip_tsx *sip_tsx_client_start(struct sip_tsx_env *env, const char *req,
 struct sip_tsx *sip_tsx_client_find(struct sip_tsx_env *env,
 				    const struct sip_msg *resp);
 
+/* End client transaction t now, without a timeout for its TU (which
+ * gets terminated()): it stops retransmitting, and later responses to it
+ * match nothing. */
+void sip_tsx_client_abandon(struct sip_tsx *t);
+
 /* On the owning worker: a response for t arrived. */
 void sip_tsx_client_response(struct sip_tsx *t, const struct sip_msg *resp);
 

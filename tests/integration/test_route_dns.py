@@ -3,8 +3,9 @@
 dnsmasq serves SRV and A records for trunk.test in a network namespace
 that has only loopback, whose /etc/resolv.conf (ip netns exec binds
 /etc/netns/NS/resolv.conf) names it.  Checked: SRV order (priority), a
-503 and a silent server each followed by the next SRV target in the same
-transaction (failover), the failed address tried last by the next call,
+503 and a silent server (after Timer B, or after upstream.failover_timeout)
+each followed by the next SRV target in the same transaction (failover),
+the failed address tried last by the next call,
 the port given by SRV, A records with a configured port, a changed A
 record followed after its TTL, a name with no address answered 503, the
 resolved addresses trusted only with trusted = true, and the addresses
@@ -129,7 +130,7 @@ def call(number, peers, timeout=6.0):
 
 
 conf = ('transactions = { t1 = 50; };\n'  # timer B: 64 x 50 ms = 3.2 s
-        'upstream = { routes = (\n'
+        'upstream = { failover_timeout = 0; routes = (\n'
         '  { prefix = "1"; address = "trunk.test"; transport = "udp"; trusted = true; },\n'
         '  { prefix = "2"; address = "moving.trunk.test"; port = 5073; },\n'
         '  { prefix = "3"; address = "nowhere.trunk.test"; }\n'
@@ -166,17 +167,25 @@ try:
     st = d.stats()
     c.check("counted: proxy.route_failover", st.get("proxy.route_failover") == 1, st)
 
-    # A route whose server does not answer at all: timer B, then the next.
-    d.stop()
-    d.start()
-    p1.code = None
-    p1.invites = p2.invites = 0
-    t0 = time.time()
-    r = call("103", [p1, p2], timeout=10)
-    took = time.time() - t0
-    c.check("a target that never answers: after timer B the same call reaches the next",
-            r is not None and status(r) == 486 and p1.invites >= 1 and p2.invites == 1 and
-            2.5 < took < 8, (r, p1.invites, p2.invites, took))
+    # A route whose server does not answer at all: with failover_timeout
+    # 0, Timer B, then the next; with 1000 ms, after 1 s.
+    def silent_first(number, timeout_ms, lo, hi):
+        d.stop()
+        d.write_config(d.text.replace("failover_timeout = 0;",
+                                      "failover_timeout = %d;" % timeout_ms))
+        d.start()
+        p1.code = None
+        p1.invites = p2.invites = 0
+        t0 = time.time()
+        r = call(number, [p1, p2], timeout=10)
+        took = time.time() - t0
+        c.check("a target that never answers (failover_timeout %d): the same call reaches the "
+                "next after %.1f-%.1f s" % (timeout_ms, lo, hi),
+                r is not None and status(r) == 486 and p1.invites >= 1 and p2.invites == 1 and
+                lo < took < hi, (r, p1.invites, p2.invites, took))
+
+    silent_first("103", 0, 2.5, 8)
+    silent_first("104", 1000, 0.8, 2.5)
 
     # A records with the configured port; the address follows the DNS.
     p3 = Peer("127.0.0.3", 5073, 480)

@@ -335,6 +335,10 @@ static void test_tls(void **state)
 	assert_true(cfg.routes[1].v4 && cfg.routes[1].v6);
 	assert_false(cfg.routes[0].dns); /* given by route_dns_attach, not the loader */
 	assert_false(cfg.routes[0].trusted); /* DNS answers are not trusted by default */
+	assert_int_equal(cfg.failover_timeout, 4000);
+	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
+			      "upstream = {\n failover_timeout = 70000; };\n"), -1);
+	assert_err_at(3, "failover_timeout");
 	assert_int_equal(load("listen = ( { address = \"127.0.0.1\"; } );\n"
 			      "upstream = { routes = ( { address = \"pbx.example\"; trusted = true; },\n"
 			      "  { address = \"192.0.2.1\"; }, { address = \"192.0.2.2\"; trusted = false; } ); };\n"), 0);
