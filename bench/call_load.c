@@ -50,6 +50,7 @@ enum call_state { IDLE, INVITE1, INVITE2, BYE };
 
 struct caller {
 	int fd;
+	int port;	 /* its local port, for Via and Contact */
 	enum call_state st;
 	uint64_t t0;
 	unsigned cursor; /* which of its users calls next */
@@ -264,7 +265,7 @@ static void caller_send(struct caller *c, size_t n)
 static void send_invite(struct caller *c, unsigned cseq, const char *nonce)
 {
 	char name[16], pw[64], auth[600] = "";
-	int port = local_port(c->fd);
+	int port = c->port;
 
 	user_of(c, name, pw);
 	if (nonce) {
@@ -293,7 +294,7 @@ static void send_no_body(struct caller *c, const char *method, unsigned cseq, bo
 			 const char *to, size_t tl)
 {
 	char name[16], pw[64];
-	int port = local_port(c->fd);
+	int port = c->port;
 
 	user_of(c, name, pw);
 	caller_send(c, (size_t)snprintf(out, sizeof(out),
@@ -487,6 +488,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		big_buffers(cs[i].fd);
+		cs[i].port = local_port(cs[i].fd);
 		epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &e);
 	}
 	{ /* from now on the callee's reads do not wait (MSG_DONTWAIT) */

@@ -760,8 +760,6 @@ static void load_route(struct loader *ld, const config_setting_t *r,
 				 out->prefix);
 	}
 	memset(&out->sa, 0, sizeof(out->sa));
-	out->trusted = true; /* a route's own address: see `trusted` */
-	get_bool(ld, r, "trusted", &out->trusted);
 	if (inet_pton(AF_INET, out->address, &v4->sin_addr) == 1) {
 		v4->sin_family = AF_INET;
 		v4->sin_port = htons(out->port);
@@ -774,16 +772,16 @@ static void load_route(struct loader *ld, const config_setting_t *r,
 		out->named = true; /* resolved by the resolver thread */
 		if (!out->port_set)
 			out->port = 0;
-		/* Unauthenticated DNS answers do not make an address trusted
-		 * unless the operator says so. */
-		out->trusted = false;
-		get_bool(ld, r, "trusted", &out->trusted);
 	} else {
 		error_at(ld, config_setting_get_member(r, "address")
 				     ? config_setting_get_member(r, "address")
 				     : r,
 			 "route needs an 'address': an IPv4 or IPv6 address, or a host name (resolved by DNS, RFC 3263)");
 	}
+	/* A route's own address is trusted (see `trusted`); unauthenticated
+	 * DNS answers are not, unless the operator says so. */
+	out->trusted = !out->named;
+	get_bool(ld, r, "trusted", &out->trusted);
 }
 
 static bool has_listener(const struct vs_config *cfg, unsigned tp,

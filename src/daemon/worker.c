@@ -116,8 +116,7 @@ static struct tcp_conn *connect_to(struct vs_worker *w,
 		memcpy(&a.u, &r->sa, r->salen);
 		a.len = r->salen;
 		if (r->named ? route_dns_has(r->dns, r->dns_gen, &flow->peer)
-			     : vs_sa_ip_eq(&a, &flow->peer) &&
-				       vs_sa_port(&a) == vs_sa_port(&flow->peer)) {
+			     : vs_sa_eq(&a, &flow->peer)) {
 			tp.name = r->tls_name;
 			tp.verify = r->tls_verify;
 			break;

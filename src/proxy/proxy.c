@@ -514,8 +514,7 @@ static bool branch_failover(struct proxy_branch *b, struct sip_tsx *t)
 	for (i = 0; i < n; i++) {
 		bool tried = false;
 		for (unsigned k = 0; k < fo->ntried; k++)
-			tried = tried || (vs_sa_ip_eq(&fo->tried[k], &addrs[i]) &&
-					  vs_sa_port(&fo->tried[k]) == vs_sa_port(&addrs[i]));
+			tried = tried || vs_sa_eq(&fo->tried[k], &addrs[i]);
 		if (!tried && addrs[i].u.sa.sa_family == t->flow.peer.u.sa.sa_family)
 			break;
 	}

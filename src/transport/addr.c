@@ -95,6 +95,11 @@ bool vs_sa_ip_eq(const struct vs_sockaddr *a, const struct vs_sockaddr *b)
 	return la && la == lb && memcmp(ba, bb, la) == 0;
 }
 
+bool vs_sa_eq(const struct vs_sockaddr *a, const struct vs_sockaddr *b)
+{
+	return vs_sa_ip_eq(a, b) && vs_sa_port(a) == vs_sa_port(b);
+}
+
 bool vs_sa_is_any(const struct vs_sockaddr *a)
 {
 	if (a->u.sa.sa_family == AF_INET)

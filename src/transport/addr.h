@@ -29,6 +29,8 @@ size_t vs_sa_ip_str(const struct vs_sockaddr *a, char *buf, size_t size);
 /* "1.2.3.4:5060" or "[::1]:5060", for logs. */
 const char *vs_sa_str(const struct vs_sockaddr *a, char *buf, size_t size);
 uint16_t vs_sa_port(const struct vs_sockaddr *a);
+/* Same IP and port (IPv4-mapped IPv6 equals its IPv4 address). */
+bool vs_sa_eq(const struct vs_sockaddr *a, const struct vs_sockaddr *b);
 /* Same IP (port ignored); IPv4-mapped IPv6 equals its IPv4 address. */
 bool vs_sa_ip_eq(const struct vs_sockaddr *a, const struct vs_sockaddr *b);
 /* The IP bytes (4 or 16), for hashing; returns the length. */

@@ -179,8 +179,7 @@ int dns_parse_addrs(const uint8_t *msg, size_t len, const char *qname,
 		/* The same address twice (two SRV targets, one host) once. */
 		bool dup = false;
 		for (unsigned k = 0; k < *n; k++)
-			dup = dup || (vs_sa_ip_eq(&out[k], a) &&
-				      vs_sa_port(&out[k]) == port);
+			dup = dup || vs_sa_eq(&out[k], a);
 		if (dup)
 			continue;
 		if (ns_rr_ttl(rr) < *ttl)

@@ -37,11 +37,6 @@ static struct entry *get(unsigned dns, uint32_t gen)
 	return e->used && e->gen == gen ? e : NULL;
 }
 
-static bool same_addr(const struct vs_sockaddr *a, const struct vs_sockaddr *b)
-{
-	return vs_sa_ip_eq(a, b) && vs_sa_port(a) == vs_sa_port(b);
-}
-
 int route_dns_attach(struct vs_config *cfg)
 {
 	bool taken[ROUTE_DNS_ENTRIES] = {false};
@@ -181,7 +176,7 @@ void route_dns_failed(unsigned dns, uint32_t gen, const struct vs_sockaddr *a, u
 	pthread_mutex_lock(&lock);
 	e = get(dns, gen);
 	for (unsigned i = 0; e && i < e->n; i++) {
-		if (same_addr(&e->t[i].sa, a))
+		if (vs_sa_eq(&e->t[i].sa, a))
 			e->failed_until[i] = now_ms + ROUTE_DNS_HOLDOFF_MS;
 	}
 	pthread_mutex_unlock(&lock);
@@ -195,7 +190,7 @@ static bool has(unsigned dns, uint32_t gen, const struct vs_sockaddr *a, bool po
 	pthread_mutex_lock(&lock);
 	e = get(dns, gen);
 	for (unsigned i = 0; e && i < e->n && !found; i++)
-		found = port ? same_addr(&e->t[i].sa, a) : vs_sa_ip_eq(&e->t[i].sa, a);
+		found = port ? vs_sa_eq(&e->t[i].sa, a) : vs_sa_ip_eq(&e->t[i].sa, a);
 	pthread_mutex_unlock(&lock);
 	return found;
 }
@@ -260,10 +255,10 @@ bool route_dns_store(unsigned dns, uint32_t gen, const struct dns_target *t, int
 			uint64_t failed[DNS_MAX_ADDRS] = {0};
 			changed = first || m != e->n;
 			for (unsigned i = 0; i < m; i++) {
-				changed = changed || !same_addr(&e->t[i].sa, &t[i].sa);
+				changed = changed || !vs_sa_eq(&e->t[i].sa, &t[i].sa);
 				/* An address that stays keeps its failure mark. */
 				for (unsigned j = 0; j < e->n; j++)
-					if (same_addr(&e->t[j].sa, &t[i].sa))
+					if (vs_sa_eq(&e->t[j].sa, &t[i].sa))
 						failed[i] = e->failed_until[j];
 			}
 			memcpy(e->t, t, m * sizeof(*t));

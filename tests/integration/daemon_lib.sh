@@ -17,6 +17,32 @@ vs_user_conf() {
 	fi
 }
 
+# The head of a test's configuration: who wrote it ($1), the server group
+# (state in $TMP/state, two workers, domain example.test) and logging to
+# standard error.  For use inside the test's configuration heredoc.
+vs_server_conf() {
+	printf '# written by %s\nserver = {\n  %s\n  state_dir = "%s/state";\n  workers = 2;\n  domains = [ "example.test" ];\n};\nlog = { level = "info"; target = "stderr"; };\n' \
+		"$1" "$(vs_user_conf)" "$TMP"
+}
+
+# vs_baresip_config DIR SIP_LISTEN [LINE...]: a baresip configuration in
+# DIR/config for the tests: G.711, a sine tone as microphone, DIR/heard.wav
+# as loudspeaker, modules from $MODDIR; each LINE (say "module srtp.so" or
+# "rtp_ports 10000-10099") goes in before the account module loads.
+vs_baresip_config() {
+	dir=$1 listen=$2
+	shift 2
+	{
+		printf 'poll_method epoll\nsip_listen %s\nmodule_path %s\n' "$listen" "$MODDIR"
+		printf 'module g711.so\nmodule ausine.so\nmodule aufile.so\n'
+		for line in "$@"; do printf '%s\n' "$line"; done
+		printf 'module account.so\nmodule menu.so\n'
+		printf 'audio_source ausine,440\naudio_player aufile,%s/heard.wav\naudio_alert aufile,%s/alert.wav\n' "$dir" "$dir"
+		printf 'ausrc_srate 48000\nauplay_srate 48000\nausrc_channels 2\nauplay_channels 2\n'
+		printf 'dns_server 127.0.0.1:53\n'
+	} >"$dir/config"
+}
+
 # check NAME SHELL_TEST: "ok   - NAME" or "FAIL - NAME", counted in PASS
 # and FAIL (the script ends with "NAME: $PASS passed, $FAIL failed").
 PASS=0

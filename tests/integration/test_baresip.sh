@@ -92,14 +92,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 chmod 644 "$TMP/key.pem"
 CONF="$TMP/voipshield.conf"
 cat >"$CONF" <<CONFEND
-# written by tests/integration/test_baresip.sh
-server = {
-  $(vs_user_conf)
-  state_dir = "$TMP/state";
-  workers = 2;
-  domains = [ "example.test" ];
-};
-log = { level = "info"; target = "stderr"; };
+$(vs_server_conf tests/integration/test_baresip.sh)
 listen = ( { address = "127.0.0.1"; port = $PORT; transports = [ "udp", "tcp" ]; },
            { address = "127.0.0.1"; port = $TLS_PORT; transports = [ "tls" ];
              tls_cert = "$TMP/cert.pem"; tls_key = "$TMP/key.pem"; } );
@@ -118,24 +111,7 @@ phone() {
 	name=$1 port=$2 extra=$3 tp=$5
 	dir="$TMP/$tp-$name"
 	mkdir -p "$dir"
-	cat >"$dir/config" <<PHONEEND
-poll_method epoll
-sip_listen 127.0.0.1:$port
-module_path $MODDIR
-module g711.so
-module ausine.so
-module aufile.so
-module account.so
-module menu.so
-audio_source ausine,440
-audio_player aufile,$dir/heard.wav
-audio_alert aufile,$dir/alert.wav
-ausrc_srate 48000
-auplay_srate 48000
-ausrc_channels 2
-auplay_channels 2
-dns_server 127.0.0.1:53
-PHONEEND
+	vs_baresip_config "$dir" "127.0.0.1:$port"
 	if [ "$tp" = tls ]; then
 		echo "<sip:$name@127.0.0.1;transport=tls>;auth_pass=$4;outbound=\"sip:127.0.0.1:$TLS_PORT;transport=tls\";regint=300$extra"
 	else

@@ -99,14 +99,7 @@ fi
 
 CONF="$TMP/voipshield.conf"
 cat >"$CONF" <<CONFEND
-# written by tests/integration/test_baresip_media.sh
-server = {
-  $(vs_user_conf)
-  state_dir = "$TMP/state";
-  workers = 2;
-  domains = [ "example.test" ];
-};
-log = { level = "info"; target = "stderr"; };
+$(vs_server_conf tests/integration/test_baresip_media.sh)
 zones = ( { name = "wan"; srtp = "required"; },
           { name = "lan"; srtp = "plain"; } );
 listen = ( { address = "$WAN"; port = $PORT; transports = [ "udp" ]; zone = "wan"; },
@@ -124,26 +117,7 @@ printf 'bob-secret-22\n' | "$VS_BIN" -c "$CONF" user add bob >/dev/null ||
 phone() {
 	dir="$TMP/$1"
 	mkdir -p "$dir"
-	cat >"$dir/config" <<PHONEEND
-poll_method epoll
-sip_listen 198.51.100.1:$2
-rtp_ports $3
-module_path $MODDIR
-module g711.so
-module ausine.so
-module aufile.so
-module srtp.so
-module account.so
-module menu.so
-audio_source ausine,440
-audio_player aufile,$dir/heard.wav
-audio_alert aufile,$dir/alert.wav
-ausrc_srate 48000
-auplay_srate 48000
-ausrc_channels 2
-auplay_channels 2
-dns_server 127.0.0.1:53
-PHONEEND
+	vs_baresip_config "$dir" "198.51.100.1:$2" "rtp_ports $3" "module srtp.so"
 	echo "<sip:$1@$4>;auth_pass=$5;outbound=\"sip:$4:$PORT\";regint=300$6" >"$dir/accounts"
 }
 phone alice 5163 10000-10099 $WAN alice-secret-1 ";mediaenc=srtp-mand"

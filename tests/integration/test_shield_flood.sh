@@ -47,14 +47,7 @@ trap 'exit 130' INT TERM HUP
 
 CONF="$TMP/voipshield.conf"
 cat >"$CONF" <<CONFEND
-# written by tests/integration/test_shield_flood.sh
-server = {
-  $(vs_user_conf)
-  state_dir = "$TMP/state";
-  workers = 2;
-  domains = [ "example.test" ];
-};
-log = { level = "info"; target = "stderr"; };
+$(vs_server_conf tests/integration/test_shield_flood.sh)
 listen = ( { address = "127.0.0.1"; port = $PORT; transports = [ "udp" ]; } );
 # SIPp 3.6 computes MD5 digests only: offer MD5 first.
 auth = { algorithms = [ "MD5", "SHA-256" ]; };

@@ -55,14 +55,7 @@ trap 'exit 130' INT TERM HUP
 
 CONF="$TMP/voipshield.conf"
 cat >"$CONF" <<CONFEND
-# written by tests/integration/test_sipp_call.sh
-server = {
-  $(vs_user_conf)
-  state_dir = "$TMP/state";
-  workers = 2;
-  domains = [ "example.test" ];
-};
-log = { level = "info"; target = "stderr"; };
+$(vs_server_conf tests/integration/test_sipp_call.sh)
 # The shield (rate limits, bans) is tested in test_shield*; this test sends
 # bursts from one address on purpose.
 shield = { enabled = false; };

@@ -104,14 +104,7 @@ DERR="$TMP/daemon.err"
 CONF="$TMP/voipshield.conf"
 write_conf() { # $1: extra shield settings
 	cat >"$CONF" <<CONFEND
-# written by tests/integration/test_sipvicious.sh
-server = {
-  $(vs_user_conf)
-  state_dir = "$TMP/state";
-  workers = 2;
-  domains = [ "example.test" ];
-};
-log = { level = "info"; target = "stderr"; };
+$(vs_server_conf tests/integration/test_sipvicious.sh)
 listen = ( { address = "127.0.0.1"; port = $PORT; transports = [ "udp", "tcp" ]; } );
 auth = { realm = "example.test"; algorithms = [ "MD5", "SHA-256" ]; };
 shield = { ban = { time = 300; }; $1 };
